@@ -1,0 +1,17 @@
+"""/api/v1/: every domain app registers its viewsets here."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from civicgrid.accounts.apis import ObtainTokenView
+from civicgrid.areas.apis import AreaViewSet, GridViewSet
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("areas", AreaViewSet, basename="area")
+router.register("grids", GridViewSet, basename="grid")
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]

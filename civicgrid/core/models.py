@@ -1,0 +1,44 @@
+"""Core models: the append-only, hash-chained audit log (等保 2.0)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEntry(models.Model):
+    """One audited action. Rows are never updated or deleted; each row hashes the previous one."""
+
+    seq = models.PositiveBigIntegerField("序号", unique=True)
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    actor_name = models.CharField("操作人账号", max_length=150, blank=True)
+    action = models.CharField("动作", max_length=64, db_index=True)
+    target = models.CharField("对象", max_length=200, blank=True)
+    data = models.JSONField("内容", default=dict, blank=True)
+    ip = models.CharField("来源地址", max_length=64, blank=True)
+    prev_hash = models.CharField("前一条哈希", max_length=64)
+    hash = models.CharField("本条哈希", max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise AppendOnlyError("审计日志只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("审计日志只能追加，不能删除。")

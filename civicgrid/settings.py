@@ -1,0 +1,208 @@
+"""Django settings for civicgrid, read from environment variables (see README, "Configuration")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from civicgrid.core.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+DATA_DIR = Path(env_str("CIVICGRID_DATA_DIR", str(PROJECT_DIR / "var")))
+
+DEBUG = env_bool("CIVICGRID_DEBUG", False)
+_DEV_KEY = "civicgrid-insecure-development-key-change-me"  # noqa: S105 - only used when DEBUG/demo
+SECRET_KEY = env_str("CIVICGRID_SECRET_KEY", _DEV_KEY)
+if SECRET_KEY == _DEV_KEY and not env_bool("CIVICGRID_ALLOW_DEV_KEY", True):
+    raise ImproperlyConfigured("CIVICGRID_SECRET_KEY must be set in production.")
+ALLOWED_HOSTS = env_list("CIVICGRID_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CIVICGRID_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "civicgrid.core",
+    "civicgrid.areas",
+    "civicgrid.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "civicgrid.accounts.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "civicgrid.urls"
+WSGI_APPLICATION = "civicgrid.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "civicgrid.accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'civicgrid.sqlite3'}")
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CIVICGRID_DB_CONN_MAX_AGE", 60))
+except ValueError as exc:  # unknown scheme, malformed URL
+    raise ImproperlyConfigured(f"DATABASE_URL={DATABASE_URL!r} is not a valid database URL: {exc}") from exc
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+        ),
+    }
+    _db.setdefault("TEST", {})["NAME"] = env_str("CIVICGRID_TEST_SQLITE", "") or None
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth and 等保 2.0 hardening ------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+PASSWORD_MIN_LENGTH = env_int("CIVICGRID_PASSWORD_MIN_LENGTH", 8, min_value=8, max_value=128)
+PASSWORD_HISTORY = env_int("CIVICGRID_PASSWORD_HISTORY", 5, min_value=0, max_value=24)
+PASSWORD_MAX_AGE_DAYS = env_int("CIVICGRID_PASSWORD_MAX_AGE_DAYS", 90, min_value=0)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "civicgrid.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "civicgrid.accounts.passwords.HistoryValidator"},
+]
+
+AXES_FAILURE_LIMIT = env_int("CIVICGRID_LOCKOUT_FAILURES", 5, min_value=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CIVICGRID_LOCKOUT_MINUTES", 30, min_value=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# Lockout is per account (等保: lock the account after N failures, whatever the source address),
+# so rotating addresses or user agents does not bypass it; axes warns only about IP rate limits.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+SESSION_IDLE_MINUTES = env_int("CIVICGRID_SESSION_IDLE_MINUTES", 30, min_value=1)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age restarts on every request: an idle timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("CIVICGRID_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+OTP_TOTP_ISSUER = env_str("CIVICGRID_OTP_ISSUER", "civicgrid")
+
+# --- I18n ---------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("CIVICGRID_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (npm packages are served from node_modules, never from a CDN) -----------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+NODE_MODULES = Path(env_str("CIVICGRID_NODE_MODULES", str(PROJECT_DIR / "node_modules")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+for _prefix, _sub in (("vendor/leaflet", "leaflet/dist"), ("vendor/htmx", "htmx.org/dist")):
+    if (NODE_MODULES / _sub).is_dir():
+        STATICFILES_DIRS.append((_prefix, NODE_MODULES / _sub))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+
+# Map: no tiles unless configured (天地图 or a local GIS server); grids are drawn as vectors.
+MAP_TILE_URL = env_str("CIVICGRID_MAP_TILE_URL", "-")
+MAP_TILE_URL = "" if MAP_TILE_URL == "-" else MAP_TILE_URL
+MAP_TILE_ATTRIBUTION = env_str("CIVICGRID_MAP_TILE_ATTRIBUTION", "-")
+MAP_TILE_ATTRIBUTION = "" if MAP_TILE_ATTRIBUTION == "-" else MAP_TILE_ATTRIBUTION
+
+# --- Geometry -----------------------------------------------------------------------------
+GRID_OVERLAP_TOLERANCE_M2 = env_int("CIVICGRID_GRID_OVERLAP_TOLERANCE_M2", 25, min_value=0)
+
+# --- API ----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "civicgrid.core.api.Pagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "civicgrid.core.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "civicgrid API",
+    "DESCRIPTION": "市域社会治理 / 网格化管理 平台接口 (civicgrid)",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Logging ------------------------------------------------------------------------------
+LOG_LEVEL = env_choice("CIVICGRID_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
