@@ -44,6 +44,7 @@ class Area(models.Model):
         "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
         related_name="children",
     )
+    boundary = models.JSONField("边界(GeoJSON, WGS-84)", null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
