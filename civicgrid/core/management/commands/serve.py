@@ -1,0 +1,33 @@
+"""``civicgrid serve``: serve the site with waitress (static files through WhiteNoise)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "用 waitress 启动 Web 服务（默认 http://127.0.0.1:8000，PORT 环境变量可改端口）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from waitress import serve
+
+        from civicgrid.wsgi import application
+
+        try:
+            port = int(options["port"])
+        except ValueError:
+            raise CommandError(f"端口无效：{options['port']!r}") from None
+        if not 0 < port < 65536:
+            raise CommandError(f"端口超出范围：{port}")
+        self.stdout.write(f"civicgrid 服务地址：http://{options['host']}:{port}/  （Ctrl+C 停止）")
+        self.stdout.flush()
+        serve(application, host=options["host"], port=port, threads=options["threads"],
+              ident="civicgrid")

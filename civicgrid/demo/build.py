@@ -1,0 +1,165 @@
+"""Build the demo city: 大武口区 with generated villages and grids, centres, departments, users.
+
+Deterministic for a given seed and size. Re-running on a database that already holds the
+demo changes nothing (``build_demo`` returns early); ``--reset`` is the way to rebuild.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from shapely.geometry import Polygon
+
+from civicgrid.accounts import services as account_services
+from civicgrid.accounts.models import OrgKind, OrgUnit, User
+from civicgrid.areas import services as area_services
+from civicgrid.areas.models import Area, AreaLevel, Grid, HouseholdGroup
+from civicgrid.areas.signals import bump_grid_index_version
+from civicgrid.demo.geography import plan_grids, plan_villages
+from civicgrid.demo.org_units import DEPARTMENTS
+
+DISTRICT_CODE = "640202"
+DEMO_TOWNSHIP_CODE = "640202001"  # 长胜街道: the township of `street`, `grid`, `head`, `mediator`
+DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - published demo password, printed by `civicgrid demo`
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    villages: int = 60
+    grids: int = 600
+    seed: int = 2026
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    display_name: str
+    role: str
+    scope: str
+
+
+def demo_exists() -> bool:
+    return User.objects.filter(username="center").exists() and Grid.objects.exists()
+
+
+def _build_geography(size: DemoSize, rng: random.Random) -> None:
+    area_services.ensure_dawukou_areas()
+    townships = list(
+        Area.objects.filter(level=AreaLevel.TOWNSHIP, code__startswith=DISTRICT_CODE)
+        .order_by("code").values_list("code", "name")
+    )
+    by_code = {a.code: a for a in Area.objects.filter(code__in=[c for c, _n in townships])}
+    villages = plan_villages(townships, size.villages, rng)
+    Area.objects.bulk_create(
+        [Area(code=v.code, name=v.name, level=AreaLevel.VILLAGE, parent=by_code[v.township_code])
+         for v in villages],
+        batch_size=1000,
+    )
+    village_rows = {a.code: a for a in Area.objects.filter(level=AreaLevel.VILLAGE,
+                                                           code__startswith=DISTRICT_CODE)}
+    now = timezone.now()
+    grids = []
+    for plan in plan_grids(villages, size.grids, rng):
+        poly = Polygon(plan.ring)
+        c = poly.centroid
+        min_x, min_y, max_x, max_y = poly.bounds
+        grids.append(Grid(
+            code=plan.code, name=plan.name, village=village_rows[plan.village_code],
+            geometry={"type": "Polygon", "coordinates": [[list(p) for p in plan.ring]]},
+            centroid_lng=c.x, centroid_lat=c.y, min_lng=min_x, min_lat=min_y,
+            max_lng=max_x, max_lat=max_y, valid_from=now,
+        ))
+    Grid.objects.bulk_create(grids, batch_size=1000)
+    groups = []
+    for g in grids:
+        for k in range(1, rng.randint(2, 3) + 1):
+            groups.append(HouseholdGroup(grid_code=g.code, name=f"{g.name}第{k}联户组",
+                                         household_count=rng.randint(10, 15)))
+    HouseholdGroup.objects.bulk_create(groups, batch_size=2000)
+    bump_grid_index_version()
+
+
+def _build_org_units() -> dict[str, OrgUnit]:
+    district = Area.objects.get(code=DISTRICT_CODE)
+    units = [OrgUnit(code="center-640202", name="大武口区综治中心", kind=OrgKind.CENTER, area=district)]
+    for area in Area.objects.filter(code__startswith=DISTRICT_CODE,
+                                    level__in=[AreaLevel.TOWNSHIP, AreaLevel.VILLAGE]).order_by("code"):
+        units.append(OrgUnit(code=f"center-{area.code}", name=f"{area.name}综治中心",
+                             kind=OrgKind.CENTER, area=area))
+    for code, dep_type, name, duties in DEPARTMENTS:
+        units.append(OrgUnit(code=f"dept-640202-{code}", name=f"大武口区{name}",
+                             kind=OrgKind.DEPARTMENT, area=district, department_type=dep_type,
+                             responsibilities=duties))
+    OrgUnit.objects.bulk_create(units, batch_size=1000)
+    return {u.code: u for u in OrgUnit.objects.all()}
+
+
+def _user(username: str, display_name: str, org: OrgUnit | None = None) -> User:
+    return account_services.create_user(
+        actor=None, username=username, password=DEMO_PASSWORD, display_name=display_name,
+        org_unit=org,
+    )
+
+
+def _build_users(orgs: dict[str, OrgUnit]) -> None:
+    grant = account_services.grant_role
+    district = Area.objects.get(code=DISTRICT_CODE)
+    township = Area.objects.get(code=DEMO_TOWNSHIP_CODE)
+    grid = Grid.objects.current().filter(code__startswith=DEMO_TOWNSHIP_CODE).order_by("code").first()
+    assert grid is not None, "the demo township has no grid"
+
+    for username, name, role in (("sysadmin", "系统管理员", "sysadmin"),
+                                 ("secadmin", "安全管理员", "secadmin"),
+                                 ("auditor", "审计管理员", "auditor")):
+        grant(actor=None, user=_user(username, name), role_code=role)
+    grant(actor=None, user=_user("leader", "区领导 王建国"), role_code="leader", area=district)
+    grant(actor=None, user=_user("center", "区综治中心 李敏", orgs["center-640202"]),
+          role_code="center_operator", area=district)
+    grant(actor=None, user=_user("street", f"{township.name}综治中心 张伟", orgs[f"center-{township.code}"]),
+          role_code="center_operator", area=township)
+    grant(actor=None, user=_user("grid", "网格员 马小燕"), role_code="grid_member", grid_code=grid.code)
+    head = _user("head", "联户长 杨志强")
+    grant(actor=None, user=head, role_code="household_head", grid_code=grid.code)
+    area_services.create_household_group(
+        actor=None, grid_code=grid.code, name=f"{grid.name}{head.display_name[-3:]}联户组",
+        household_count=12, head=head,
+    )
+    grant(actor=None, user=_user("hotline", "12345坐席 刘芳"), role_code="hotline_agent", area=district)
+    chengguan = orgs["dept-640202-chengguan"]
+    grant(actor=None, user=_user("dept", "城管局 赵强", chengguan), role_code="dept_handler", org_unit=chengguan)
+    grant(actor=None, user=_user("mediator", f"{township.name}调解员 陈秀兰"), role_code="mediator", area=township)
+    grant(actor=None, user=_user("resident", "群众 周磊"), role_code="resident", area=grid.village)
+
+
+def build_demo(size: DemoSize | None = None) -> bool:
+    """Build the demo city. Returns False (and does nothing) when it is already there."""
+    size = size or DemoSize()
+    if demo_exists():
+        return False
+    rng = random.Random(size.seed)
+    with transaction.atomic():
+        _build_geography(size, rng)
+        orgs = _build_org_units()
+        _build_users(orgs)
+    return True
+
+
+def demo_logins() -> list[DemoLogin]:
+    from civicgrid.core.home_data import scope_summary
+
+    order = ["sysadmin", "secadmin", "auditor", "leader", "center", "street", "grid", "head",
+             "hotline", "dept", "mediator", "resident"]
+    users = {u.username: u for u in User.objects.filter(username__in=order)}
+    result = []
+    for username in order:
+        user = users.get(username)
+        if user is None:
+            continue
+        scopes = scope_summary(user)
+        role = scopes[0].split("：")[0] if scopes else ""
+        where = "；".join(s.split("：", 1)[1] for s in scopes)
+        result.append(DemoLogin(username, user.display_name, role, where))
+    return result
