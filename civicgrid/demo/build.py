@@ -141,6 +141,7 @@ def build_demo(size: DemoSize | None = None) -> bool:
         return False
     rng = random.Random(size.seed)
     with transaction.atomic():
+        account_services.seed_roles()  # present after migrate; gone after a test DB flush
         _build_geography(size, rng)
         orgs = _build_org_units()
         _build_users(orgs)
