@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import shapely
+
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by the GCJ-02 formula
 _EE = 0.00669342162296594323
 
@@ -59,3 +61,19 @@ def gcj02_to_wgs84(lng: float, lat: float, *, tolerance: float = 1e-9) -> tuple[
         if abs(dlng) < tolerance and abs(dlat) < tolerance:
             break
     return wlng, wlat
+
+
+_M_PER_DEGREE = 6371008.8 * math.pi / 180.0  # mean Earth radius, metres per degree of arc
+
+
+def area_m2(geom: shapely.Geometry) -> float:
+    """Approximate area in square metres of a small WGS-84 (lng/lat) geometry.
+
+    A local equirectangular projection about the geometry's mean latitude: exact enough
+    (well under 1 %) at the scale of a grid, a village or an overlap between two grids.
+    """
+    if geom.is_empty:
+        return 0.0
+    _minx, miny, _maxx, maxy = geom.bounds
+    mid_lat = math.radians((miny + maxy) / 2.0)
+    return float(geom.area) * _M_PER_DEGREE * _M_PER_DEGREE * math.cos(mid_lat)

@@ -1,0 +1,1 @@
+"""File readers for areas and grids. They parse and check rows; ``services`` does the writes."""
