@@ -23,7 +23,7 @@ ALLOWED_HOSTS = env_list("CIVICGRID_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "
 CSRF_TRUSTED_ORIGINS = env_list("CIVICGRID_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "civicgrid.core.admin_base.CivicAdminConfig",  # django.contrib.admin, access by permission matrix
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "civicgrid.accounts.middleware.LoginRequiredMiddleware",
+    "civicgrid.accounts.middleware.PasswordExpiryMiddleware",
+    "civicgrid.accounts.middleware.OTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -125,7 +127,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("CIVICGRID_LOCKOUT_MINUTES", 30, m
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "civicgrid.accounts.views.locked_out"
 AXES_VERBOSE = False
+# The lock lasts AXES_COOLOFF_TIME from the locking failure; attempts during the lock are
+# refused (and audited) without extending it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Lockout is per account (等保: lock the account after N failures, whatever the source address),
 # so rotating addresses or user agents does not bypass it; axes warns only about IP rate limits.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from civicgrid.accounts.models import (
@@ -23,6 +24,9 @@ from civicgrid.accounts.scope import can, forget_cached_grants
 from civicgrid.areas.models import Area
 from civicgrid.core import audit
 from civicgrid.core.errors import Conflict, PermissionDenied, ValidationFailed
+
+# Held only by the three admin roles (三员); no business role may carry them.
+ADMIN_ONLY_PERMISSIONS = frozenset({"users.manage", "roles.manage", "audit.view"})
 
 
 def seed_roles() -> int:
@@ -134,6 +138,10 @@ def set_role_permissions(*, actor: User, role: Role, permissions: Iterable[str])
     unknown = wanted - set(PERMISSIONS)
     if unknown:
         raise ValidationFailed(f"未知权限：{', '.join(sorted(unknown))}", code="unknown_permission")
+    if role.is_admin_role:
+        raise PermissionDenied("三员角色的权限固定，不能修改。", code="admin_roles_fixed")
+    if wanted & ADMIN_ONLY_PERMISSIONS:
+        raise PermissionDenied("账号管理、授权、审计权限只属于三员角色。", code="admin_roles_separated")
     with transaction.atomic():
         RolePermission.objects.filter(role=role).exclude(permission__in=wanted).delete()
         have = set(RolePermission.objects.filter(role=role).values_list("permission", flat=True))
@@ -147,3 +155,132 @@ def set_role_permissions(*, actor: User, role: Role, permissions: Iterable[str])
 def issue_api_token(*, user: User) -> str:
     token, _created = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def _require_user_admin(actor: User | None) -> None:
+    if actor is not None and not can(actor, "users.manage"):
+        raise PermissionDenied("只有系统管理员可以管理账号。", code="not_user_admin")
+
+
+def update_user(
+    *,
+    actor: User | None,
+    user: User,
+    display_name: str,
+    email: str = "",
+    org_unit: OrgUnit | None = None,
+    is_active: bool = True,
+) -> User:
+    """Edit an account's profile, or deactivate it (accounts are never deleted)."""
+    _require_user_admin(actor)
+    if actor is not None and actor.pk == user.pk and not is_active:
+        raise PermissionDenied("不能停用自己的账号。", code="self_deactivate")
+    before = {"display_name": user.display_name, "email": user.email,
+              "org_unit": user.org_unit.code if user.org_unit else "", "is_active": user.is_active}
+    after = {"display_name": display_name, "email": email,
+             "org_unit": org_unit.code if org_unit else "", "is_active": is_active}
+    changed = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+    if not changed:
+        return user
+    with transaction.atomic():
+        user.display_name, user.email, user.org_unit, user.is_active = (
+            display_name, email, org_unit, is_active)
+        user.save(update_fields=["display_name", "email", "org_unit", "is_active"])
+        action = "user.deactivate" if changed.get("is_active") == [True, False] else "user.update"
+        audit.record(actor=actor, action=action, target=f"user:{user.username}", data=changed,
+                     actor_name=None if actor else "system")
+    return user
+
+
+def unlock_user(*, actor: User | None, user: User) -> int:
+    """Lift a lockout after failed logins (django-axes); returns how many attempt rows were cleared."""
+    from axes.utils import reset as axes_reset
+
+    _require_user_admin(actor)
+    with transaction.atomic():
+        cleared = axes_reset(username=user.get_username())
+        audit.record(actor=actor, action="user.unlock", target=f"user:{user.username}",
+                     data={"cleared": cleared}, actor_name=None if actor else "system")
+    return cleared
+
+
+def create_role(*, actor: User, code: str, name: str, description: str = "") -> Role:
+    """A new business role. The three admin roles are fixed; new roles are never admin roles."""
+    if not can(actor, "roles.manage"):
+        raise PermissionDenied("只有安全管理员可以管理角色。", code="not_security_admin")
+    if Role.objects.filter(code=code).exists():
+        raise Conflict(f"角色 {code} 已存在。", code="role_code_taken")
+    with transaction.atomic():
+        role = Role.objects.create(code=code, name=name, description=description, is_admin_role=False)
+        audit.record(actor=actor, action="role.create", target=f"role:{code}", data={"name": name})
+    return role
+
+
+def update_role(*, actor: User, role: Role, name: str, description: str = "") -> Role:
+    if not can(actor, "roles.manage"):
+        raise PermissionDenied("只有安全管理员可以管理角色。", code="not_security_admin")
+    with transaction.atomic():
+        role.name, role.description = name, description
+        role.save(update_fields=["name", "description"])
+        audit.record(actor=actor, action="role.update", target=f"role:{role.code}",
+                     data={"name": name, "description": description})
+    return role
+
+
+def revoke_grant(*, actor: User, grant: RoleGrant) -> None:
+    if not can(actor, "roles.manage"):
+        raise PermissionDenied("只有安全管理员可以撤销授权。", code="not_security_admin")
+    if actor.pk == grant.user_id:
+        raise PermissionDenied("不能撤销自己的授权。", code="self_grant")
+    user = grant.user
+    with transaction.atomic():
+        data = {"role": grant.role.code, "area": grant.area.code if grant.area else "",
+                "grid": grant.grid_code, "org_unit": grant.org_unit.code if grant.org_unit else ""}
+        grant.delete()
+        audit.record(actor=actor, action="grant.revoke", target=f"user:{user.username}", data=data)
+    forget_cached_grants(user)
+
+
+# --- TOTP second factor (django-otp) ---------------------------------------------------------
+
+
+def _require_self_or_user_admin(actor: User, user: User) -> None:
+    if actor.pk != user.pk and not can(actor, "users.manage"):
+        raise PermissionDenied("只能管理自己的双因素认证。", code="not_own_device")
+
+
+def start_totp(*, actor: User, user: User) -> TOTPDevice:
+    """Begin enabling TOTP: an unconfirmed device (reused if one is pending) to show as a QR code."""
+    if actor.pk != user.pk:
+        raise PermissionDenied("只能为自己启用双因素认证。", code="not_own_device")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+    return device
+
+
+def confirm_totp(*, actor: User, user: User, token: str) -> TOTPDevice:
+    """Confirm the pending device with a code from the app; other devices of the user are removed."""
+    if actor.pk != user.pk:
+        raise PermissionDenied("只能为自己启用双因素认证。", code="not_own_device")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        raise ValidationFailed("没有待确认的认证器，请重新开始。", code="no_pending_device")
+    if not device.verify_token(token.strip()):
+        raise ValidationFailed("动态验证码不正确。", code="otp_invalid", fields={"token": ["动态验证码不正确。"]})
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit.record(actor=actor, action="otp.enable", target=f"user:{user.username}")
+    return device
+
+
+def disable_totp(*, actor: User, user: User) -> int:
+    """Remove the user's TOTP devices (by the user, or by the system admin for a lost phone)."""
+    _require_self_or_user_admin(actor, user)
+    with transaction.atomic():
+        count, _ = TOTPDevice.objects.filter(user=user).delete()
+        if count:
+            audit.record(actor=actor, action="otp.disable", target=f"user:{user.username}")
+    return count
