@@ -27,7 +27,7 @@ export CHROMIUM_PATH
 TEST_TMP="$(mktemp -d "${TMPDIR:-/tmp}/civicgrid-test.XXXXXX")"
 trap 'rm -rf "$TEST_TMP"' EXIT
 export CIVICGRID_DATA_DIR="$TEST_TMP/data"
-mkdir -p "$CIVICGRID_DATA_DIR"
+mkdir -p "$CIVICGRID_DATA_DIR/static"  # WhiteNoise warns when STATIC_ROOT is missing
 export PYTHONDONTWRITEBYTECODE=1
 unset DATABASE_URL CIVICGRID_TEST_SQLITE
 
