@@ -1,0 +1,59 @@
+"""Describe the machine a benchmark ran on, and rewrite one delimited section of a report."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+REPORT_TITLE = "# Benchmarks\n\nReproducible performance runs; each section is rewritten by its script.\n"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _ram_gib() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def describe(extra: dict[str, str] | None = None) -> dict[str, str]:
+    info = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": str(os.cpu_count()),
+        "cpu": _cpu_model(),
+        "ram": _ram_gib(),
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+    }
+    info.update(extra or {})
+    return info
+
+
+def write_section(name: str, body: str, report: Path = REPORT) -> None:
+    """Replace ``<!-- bench:NAME -->…<!-- /bench:NAME -->`` (or append it), keep the rest."""
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    text = report.read_text(encoding="utf-8") if report.exists() else REPORT_TITLE
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _m: block, text)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
