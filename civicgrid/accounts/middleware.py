@@ -64,7 +64,10 @@ class _UserGate:
             return None
         if _open_path(request) or _url_name(request) in ALWAYS_OPEN_URL_NAMES:
             return None
-        if not getattr(view_func, "login_required", True):  # login page and other public views
+        # DRF views are marked login_not_required (they authenticate themselves) but a session
+        # user reaching them is still subject to the gate
+        api = request.path.startswith(SELF_AUTHENTICATING_PREFIXES)
+        if not api and not getattr(view_func, "login_required", True):  # login page etc.
             return None
         return self.gate(request)
 

@@ -29,6 +29,12 @@ def needs_second_step(request: HttpRequest) -> bool:
     return confirmed_device(user) is not None
 
 
+def throttled(device: TOTPDevice) -> bool:
+    """After a wrong code django-otp refuses every code for a growing pause (1 s, 2 s, 4 s …)."""
+    allowed, _detail = device.verify_is_allowed()
+    return not allowed
+
+
 def verify_second_step(request: HttpRequest, token: str) -> bool:
     """Check a 6-digit code against the user's device; on success the session is verified."""
     device = confirmed_device(request.user)  # type: ignore[arg-type]

@@ -60,7 +60,11 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         audit.record(actor=request.user, action="auth.otp_failed",
                      target=f"user:{request.user.get_username()}",
                      ip=request.META.get("REMOTE_ADDR", ""))
-        error = "动态验证码不正确或已使用，请等待下一个验证码后重试。"
+        device = otp.confirmed_device(request.user)  # type: ignore[arg-type]
+        if device is not None and otp.throttled(device):
+            error = "动态验证码不正确。尝试过于频繁，请稍等几秒后再输入新的验证码。"
+        else:
+            error = "动态验证码不正确或已使用，请等待下一个验证码后重试。"
     return render(request, "accounts/otp_verify.html",
                   {"form": form, "error": error, "next": done})
 
