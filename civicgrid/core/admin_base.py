@@ -19,9 +19,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +56,17 @@ class CivicAdminSite(admin.AdminSite):
 
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated and not self.has_permission(request):
+            if user is None or not user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())  # the one login page
+            if not self.has_permission(request):
                 raise PermissionDenied("没有进入管理后台的权限。")
             return wrapped(request, *args, **kwargs)
 
         return update_wrapper(inner, wrapped)
 
+    @method_decorator(login_not_required)
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """One login page for the whole system (lockout and second factor apply)."""
         target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
