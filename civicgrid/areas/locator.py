@@ -31,6 +31,7 @@ from shapely.geometry import shape
 RECHECK_SECONDS = 5.0
 CELLS_PER_GRID = 25  # raster resolution: about 5 × 5 cells per (median) grid
 MAX_CELLS = 4_000_000  # memory cap: 16 MB of int32 whatever the extent
+MAX_CELLS_PER_GRID = 4 * CELLS_PER_GRID  # scattered grids get a coarse raster, not a huge one
 CELL_EPSILON = 1e-9  # degrees (≈ 0.1 mm) added around each cell when classifying it
 
 _EMPTY = -1  # no grid meets the cell
@@ -72,12 +73,13 @@ class GridIndex:
         side = float(np.median(np.sqrt((bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1]))))
         size = side / math.sqrt(CELLS_PER_GRID)
         extent = max(x1 - x0, 1e-12) * max(y1 - y0, 1e-12)
-        size = max(size, math.sqrt(extent / MAX_CELLS), 1e-7)
-        ncx = int((x1 - x0) // size) + 1
-        ncy = int((y1 - y0) // size) + 1
-        while ncx * ncy > MAX_CELLS:
+        max_cells = min(MAX_CELLS, max(1024, MAX_CELLS_PER_GRID * len(self.geoms)))
+        size = max(size, math.sqrt(extent / max_cells), 1e-7)
+        # the same expression as the lookups, so the extent's far edge is always inside
+        ncx, ncy = math.floor((x1 - x0) / size) + 1, math.floor((y1 - y0) / size) + 1
+        while ncx * ncy > max_cells:
             size *= 1.1
-            ncx, ncy = int((x1 - x0) // size) + 1, int((y1 - y0) // size) + 1
+            ncx, ncy = math.floor((x1 - x0) / size) + 1, math.floor((y1 - y0) / size) + 1
         ix, iy = np.meshgrid(np.arange(ncx), np.arange(ncy))
         ix, iy = ix.ravel(), iy.ravel()
         boxes = shapely.box(x0 + ix * size - CELL_EPSILON, y0 + iy * size - CELL_EPSILON,
