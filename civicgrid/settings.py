@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -165,7 +166,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = True  # serve straight from the finders: no collectstatic step needed
+warnings.filterwarnings("ignore", message="No directory at")  # STATIC_ROOT unused (finders)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 

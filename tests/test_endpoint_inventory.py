@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern
 
 from civicgrid.core.public import PUBLIC_URL_NAMES
 
@@ -20,14 +21,18 @@ _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^)]*)\)")
 
 def _route_to_path(pattern) -> str:  # type: ignore[no-untyped-def]
     text = str(pattern)
-    if hasattr(pattern, "regex") and text.startswith("^"):
+    if isinstance(pattern, RegexPattern):
         def group(match: re.Match[str]) -> str:
             body = match.group("body")
+            if match.group("name") == "format":
+                return "json"
+            if body in (".*", ".+"):
+                return "anything"
             if "|" in body or body.isalpha():
                 return body.split("|")[0]
             return "1"
         text = _REGEX_GROUP.sub(group, text)
-        text = text.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\", "")
+        text = text.lstrip("^").rstrip("$").replace("\\Z", "").replace("/?", "/").replace("\\", "")
         text = re.sub(r"\(\?:[^)]*\)\??", "", text)
         return text
     return _ROUTE_PARAM.sub(lambda m: SAMPLE.get(m.group("conv") or "str", "1"), text)

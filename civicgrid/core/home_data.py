@@ -20,7 +20,8 @@ def scope_summary(user: User) -> list[str]:
         if grant.area is not None:
             parts.append(f"{grant.role.name}：{grant.area.name}")
         elif grant.grid_code:
-            parts.append(f"{grant.role.name}：网格 {grant.grid_code}")
+            grid = grids_visible_to(user).filter(code=grant.grid_code).first()
+            parts.append(f"{grant.role.name}：{grid.name if grid else '网格'}（{grant.grid_code}）")
         elif grant.org_unit is not None:
             parts.append(f"{grant.role.name}：{grant.org_unit.name}")
         else:

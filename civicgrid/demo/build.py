@@ -10,14 +10,14 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 from shapely.geometry import Polygon
 
 from civicgrid.accounts import services as account_services
 from civicgrid.accounts.models import OrgKind, OrgUnit, User
 from civicgrid.areas import services as area_services
+from civicgrid.areas.importers.areas_csv import AreaRecord
+from civicgrid.areas.importers.grids_geojson import GridFeature
 from civicgrid.areas.models import Area, AreaLevel, Grid, HouseholdGroup
-from civicgrid.areas.signals import bump_grid_index_version
 from civicgrid.demo.geography import plan_grids, plan_villages
 from civicgrid.demo.org_units import DEPARTMENTS
 
@@ -51,35 +51,25 @@ def _build_geography(size: DemoSize, rng: random.Random) -> None:
         Area.objects.filter(level=AreaLevel.TOWNSHIP, code__startswith=DISTRICT_CODE)
         .order_by("code").values_list("code", "name")
     )
-    by_code = {a.code: a for a in Area.objects.filter(code__in=[c for c, _n in townships])}
     villages = plan_villages(townships, size.villages, rng)
-    Area.objects.bulk_create(
-        [Area(code=v.code, name=v.name, level=AreaLevel.VILLAGE, parent=by_code[v.township_code])
-         for v in villages],
-        batch_size=1000,
+    area_services.import_areas(
+        actor=None, source="demo",
+        records=[AreaRecord(code=v.code, name=v.name, parent_code=v.township_code, row=i + 1)
+                 for i, v in enumerate(villages)],
     )
-    village_rows = {a.code: a for a in Area.objects.filter(level=AreaLevel.VILLAGE,
-                                                           code__startswith=DISTRICT_CODE)}
-    now = timezone.now()
-    grids = []
-    for plan in plan_grids(villages, size.grids, rng):
-        poly = Polygon(plan.ring)
-        c = poly.centroid
-        min_x, min_y, max_x, max_y = poly.bounds
-        grids.append(Grid(
-            code=plan.code, name=plan.name, village=village_rows[plan.village_code],
-            geometry={"type": "Polygon", "coordinates": [[list(p) for p in plan.ring]]},
-            centroid_lng=c.x, centroid_lat=c.y, min_lng=min_x, min_lat=min_y,
-            max_lng=max_x, max_lat=max_y, valid_from=now,
-        ))
-    Grid.objects.bulk_create(grids, batch_size=1000)
+    grids = plan_grids(villages, size.grids, rng)
+    area_services.import_grids(
+        actor=None, source="demo",
+        features=[GridFeature(index=i, code=g.code, name=g.name, geometry=Polygon(g.ring))
+                  for i, g in enumerate(grids)],
+    )
     groups = []
     for g in grids:
         for k in range(1, rng.randint(2, 3) + 1):
             groups.append(HouseholdGroup(grid_code=g.code, name=f"{g.name}第{k}联户组",
                                          household_count=rng.randint(10, 15)))
+    # thousands of rows: one bulk insert (the service validates one group at a time)
     HouseholdGroup.objects.bulk_create(groups, batch_size=2000)
-    bump_grid_index_version()
 
 
 def _build_org_units() -> dict[str, OrgUnit]:
