@@ -28,4 +28,5 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("基础数据管理", "admin:index", "areas.manage"),
     NavItem("权限矩阵", "admin:index", "roles.manage"),
     NavItem("接口文档", "swagger-ui", "areas.view"),
+    NavItem("账号安全", "account_security", None),
 ]

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from civicgrid.areas import services
 from civicgrid.areas.models import Area, Grid, HouseholdGroup
-from civicgrid.core.admin_base import CivicModelAdmin
+from civicgrid.core.admin_base import CivicModelAdmin, dry_run
 
 
 @admin.register(Area)
@@ -64,9 +66,33 @@ class GridAdmin(CivicModelAdmin):
         return format_html('<code style="word-break:break-all">{}</code>', text)
 
 
+class HouseholdGroupForm(forms.ModelForm):
+    actor: Any = None
+
+    class Meta:
+        model = HouseholdGroup
+        fields = ["grid_code", "name", "head", "household_count"]
+
+    def create(self) -> HouseholdGroup:
+        data = self.cleaned_data
+        return services.create_household_group(
+            actor=self.actor, grid_code=data["grid_code"], name=data["name"],
+            household_count=data["household_count"], head=data.get("head"),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.instance.pk and not self.errors:
+            error = dry_run(self.create)
+            if error is not None:
+                raise ValidationError(error.message)
+        return data
+
+
 @admin.register(HouseholdGroup)
 class HouseholdGroupAdmin(CivicModelAdmin):
     view_permission = manage_permission = "areas.manage"
+    form = HouseholdGroupForm
     list_display = ["name", "grid_code", "head", "household_count"]
     search_fields = ["name", "grid_code", "head__username", "head__display_name"]
     list_filter = ["household_count"]
@@ -77,8 +103,10 @@ class HouseholdGroupAdmin(CivicModelAdmin):
         if change:
             super().save_model(request, obj, form, change)  # audited by CivicModelAdmin
             return
-        group = services.create_household_group(
-            actor=request.user, grid_code=obj.grid_code, name=obj.name,  # type: ignore[arg-type]
-            household_count=obj.household_count, head=obj.head,
-        )
+        group = form.create()
         obj.pk = obj.id = group.pk
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
