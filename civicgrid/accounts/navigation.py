@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_noop
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,12 @@ class NavItem:
 
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem("首页", "home", None),
-    NavItem("网格地图", "areas:map", "areas.view"),
-    NavItem("区划与网格", "areas:list", "areas.view"),
-    NavItem("审计日志", "audit:list", "audit.view"),
-    NavItem("基础数据管理", "admin:index", "areas.manage"),
-    NavItem("权限矩阵", "admin:index", "roles.manage"),
-    NavItem("接口文档", "swagger-ui", "areas.view"),
-    NavItem("账号安全", "account_security", None),
+    NavItem(gettext_noop("首页"), "home", None),
+    NavItem(gettext_noop("网格地图"), "areas:map", "areas.view"),
+    NavItem(gettext_noop("区划与网格"), "areas:list", "areas.view"),
+    NavItem(gettext_noop("审计日志"), "audit:list", "audit.view"),
+    NavItem(gettext_noop("基础数据管理"), "admin:index", "areas.manage"),
+    NavItem(gettext_noop("权限矩阵"), "admin:index", "roles.manage"),
+    NavItem(gettext_noop("接口文档"), "swagger-ui", "areas.view"),
+    NavItem(gettext_noop("账号安全"), "account_security", None),
 ]

@@ -1,0 +1,49 @@
+"""Chinese first, English through Django's i18n (civicgrid/locale/en)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+PO_FILE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_chinese_by_default() -> None:
+    body = Client().get("/accounts/login/").content.decode()
+    assert '<html lang="zh-hans">' in body
+    assert "登录" in body and "Log in" not in body
+
+
+def test_login_page_in_english_on_request() -> None:
+    assert PO_FILE.with_suffix(".mo").exists(), "run `make install` (compilemessages) first"
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    body = client.get("/accounts/login/").content.decode()
+    assert '<html lang="en">' in body
+    assert "Log in" in body and "User name" in body
+
+
+def test_home_page_in_english(cast) -> None:  # type: ignore[no-untyped-def]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(cast["center"])
+    body = client.get("/").content.decode()
+    assert "Governance centre desk" in body and "Log out" in body
+
+
+def test_every_message_has_an_english_translation() -> None:
+    text = PO_FILE.read_text(encoding="utf-8")
+    entries = re.findall(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', text + "\n", re.M)
+    untranslated = [
+        "".join(re.findall(r'"(.*)"', mid))
+        for mid, mstr in entries
+        if "".join(re.findall(r'"(.*)"', mid)) and not "".join(re.findall(r'"(.*)"', mstr))
+    ]
+    assert len(entries) > 100
+    assert untranslated == [], f"untranslated: {untranslated}"
+    assert "#, fuzzy" not in text.split("\n\n", 1)[1], "fuzzy entries are not used at run time"
