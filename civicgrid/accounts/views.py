@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicgrid.accounts import otp, services
@@ -62,9 +64,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                      ip=request.META.get("REMOTE_ADDR", ""))
         device = otp.confirmed_device(request.user)  # type: ignore[arg-type]
         if device is not None and otp.throttled(device):
-            error = "动态验证码不正确。尝试过于频繁，请稍等几秒后再输入新的验证码。"
+            error = gettext_noop("动态验证码不正确。尝试过于频繁，请稍等几秒后再输入新的验证码。")
         else:
-            error = "动态验证码不正确或已使用，请等待下一个验证码后重试。"
+            error = gettext_noop("动态验证码不正确或已使用，请等待下一个验证码后重试。")
     return render(request, "accounts/otp_verify.html",
                   {"form": form, "error": error, "next": done})
 
@@ -81,7 +83,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             form.add_error("new_password1", list(exc.fields.get("password", [exc.message])))
         else:
             update_session_auth_hash(request, user)  # type: ignore[arg-type]
-            messages.success(request, "密码已修改。")
+            messages.success(request, _("密码已修改。"))
             return redirect(_safe_next(request, reverse("account_security")))
     context = {
         "form": form,
@@ -122,7 +124,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             form.add_error("token", exc.message)
         else:
             otp.otp_login(request, confirmed)  # this session has just proved the second factor
-            messages.success(request, "双因素认证已启用，今后登录需输入动态验证码。")
+            messages.success(request, _("双因素认证已启用，今后登录需输入动态验证码。"))
             return redirect("account_security")
     return render(request, "accounts/otp_setup.html", {
         "enabled": False,
@@ -143,10 +145,10 @@ def otp_disable(request: HttpRequest) -> HttpResponse:
         return redirect("account_security")
     if form.is_valid() and device.verify_token(form.cleaned_data["token"]):
         services.disable_totp(actor=user, user=user)  # type: ignore[arg-type]
-        messages.success(request, "双因素认证已关闭。")
+        messages.success(request, _("双因素认证已关闭。"))
         return redirect("account_security")
     return render(request, "accounts/otp_setup.html", {
-        "enabled": True, "form": form, "disable_error": "动态验证码不正确，未关闭双因素认证。",
+        "enabled": True, "form": form, "disable_error": gettext_noop("动态验证码不正确，未关闭双因素认证。"),
     }, status=400)
 
 
