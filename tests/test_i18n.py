@@ -29,8 +29,14 @@ def test_login_page_in_english_on_request() -> None:
     assert "Log in" in body and "User name" in body
 
 
+def test_browser_language_does_not_switch_to_english() -> None:
+    body = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/accounts/login/").content.decode()
+    assert '<html lang="zh-hans">' in body and "Log in" not in body
+
+
 def test_home_page_in_english(cast) -> None:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies["django_language"] = "en"
     client.force_login(cast["center"])
     body = client.get("/").content.decode()
     assert "Governance centre desk" in body and "Log out" in body
