@@ -132,7 +132,8 @@ def report(r: dict[str, Any], command: str) -> str:
 Command: `{command}` (from the repository root)
 
 Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; Python {m['python']},
-shapely {m['shapely']} (GEOS {m['geos']}), numpy {m['numpy']}. Date: {m['date']}.
+shapely {m['shapely']} (GEOS {m['geos']}), numpy {m['numpy']}. Date: {m['date']}. Load average (1/5/15 min) at the end: {m['load']}
+(a shared machine: compare (a) and (b) from the same run, not across runs).
 
 Data: {r['grids']:,} synthetic grids (jittered quadrilaterals tiling ≈ 35 km × 44 km around
 39.0°N 106.4°E), {r['points']:,} random points ({r['inside']:,} inside a grid). Bulk timings

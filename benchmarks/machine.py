@@ -40,6 +40,7 @@ def describe(extra: dict[str, str] | None = None) -> dict[str, str]:
         "ram": _ram_gib(),
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
+        "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a",
     }
     info.update(extra or {})
     return info

@@ -5,7 +5,7 @@ boundary counts as inside; if several grids contain it, the first in index order
 
 * a shapely ``STRtree`` with prepared polygons answers any point exactly;
 * a *cell raster* answers most points without touching GEOS. The grids' extent is cut
-  into square cells (about 5 per grid side); a cell lying wholly inside exactly one grid,
+  into square cells (about 7 per grid side); a cell lying wholly inside exactly one grid,
   and meeting no other, stores that grid; a cell meeting no grid stores "none"; only the
   remaining cells (those a grid boundary crosses) fall back to the tree. Cells are tested
   slightly enlarged, so rounding at a cell edge can never give a wrong answer.
@@ -29,7 +29,7 @@ from shapely import STRtree
 from shapely.geometry import shape
 
 RECHECK_SECONDS = 5.0
-CELLS_PER_GRID = 25  # raster resolution: about 5 × 5 cells per (median) grid
+CELLS_PER_GRID = 49  # raster resolution: about 7 × 7 cells per (median) grid
 MAX_CELLS = 4_000_000  # memory cap: 16 MB of int32 whatever the extent
 MAX_CELLS_PER_GRID = 4 * CELLS_PER_GRID  # scattered grids get a coarse raster, not a huge one
 CELL_EPSILON = 1e-9  # degrees (≈ 0.1 mm) added around each cell when classifying it
