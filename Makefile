@@ -63,7 +63,7 @@ $(STAMP_MO): $(PO_FILES) $(STAMP_PIP) $(MO_FORCE)
 FORCE:
 
 demo: install
-	@mkdir -p "$(CIVICGRID_DATA_DIR)"
+	@mkdir -p "$(CIVICGRID_DATA_DIR)/static"  # STATIC_ROOT; WhiteNoise warns when it is missing
 	$(BIN)/civicgrid migrate --no-input
 	$(BIN)/civicgrid demo
 	PORT=$(PORT) $(BIN)/civicgrid serve
