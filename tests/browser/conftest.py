@@ -24,6 +24,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # CI containers often have a 64 MB /dev/shm, too small for Chromium's shared memory.
+    "--disable-dev-shm-usage",
 ]
 DEFAULT_TIMEOUT_MS = 15_000
 _screenshot_dirs: list[Path] = []
