@@ -12,6 +12,8 @@ import math
 import random
 from dataclasses import dataclass
 
+MAX_VILLAGES_PER_TOWNSHIP = 199  # 居委会 001–199 in the statistical code; 村委会 200–399
+
 # Real extent of the district's built-up area and nearby countryside (WGS-84).
 WEST, EAST, SOUTH, NORTH = 106.24, 106.52, 38.96, 39.14
 
@@ -42,6 +44,11 @@ def plan_villages(townships: list[tuple[str, str]], count: int, rng: random.Rand
     """``count`` villages spread over the townships (at least one each)."""
     count = max(count, len(townships))
     base, extra = divmod(count, len(townships))
+    if base + (1 if extra else 0) > MAX_VILLAGES_PER_TOWNSHIP:
+        raise ValueError(
+            f"每个乡镇/街道最多 {MAX_VILLAGES_PER_TOWNSHIP} 个村/社区（3 位序号），"
+            f"{len(townships)} 个乡镇共最多 {MAX_VILLAGES_PER_TOWNSHIP * len(townships)} 个。"
+        )
     plans: list[VillagePlan] = []
     stems = list(_STEMS)
     rng.shuffle(stems)

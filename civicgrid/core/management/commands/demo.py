@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from civicgrid.demo.build import DEMO_PASSWORD, DemoSize, build_demo, demo_logins
 
@@ -22,13 +22,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["grids"] < 1 or options["villages"] < 1:
-            self.stderr.write("--grids 与 --villages 必须为正整数")
-            raise SystemExit(2)
+            raise CommandError("--grids 与 --villages 必须为正整数")
         if not options["no_migrate"]:
             call_command("migrate", verbosity=0, interactive=False)
         started = time.monotonic()
         size = DemoSize(villages=options["villages"], grids=options["grids"], seed=options["seed"])
-        if build_demo(size):
+        try:
+            built = build_demo(size)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        if built:
             self.stdout.write(f"演示城市已生成（{time.monotonic() - started:.1f} 秒）。")
         else:
             self.stdout.write("演示城市已存在，直接复用。")
