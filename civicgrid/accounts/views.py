@@ -36,6 +36,12 @@ class CivicLoginView(LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+        context = super().get_context_data(**kwargs)
+        context["lockout_failures"] = settings.AXES_FAILURE_LIMIT
+        context["lockout_minutes"] = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        return context
+
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)
         if otp.confirmed_device(form.get_user()) is not None:
