@@ -69,7 +69,7 @@ demo: install
 	PORT=$(PORT) $(BIN)/civicgrid serve
 
 test:
-	@scripts/system-packages.sh gettext postgresql chromium
+	@scripts/system-packages.sh gettext postgresql chromium fonts-noto-cjk
 	@$(MAKE) install
 	scripts/test.sh $(PYTEST_ARGS)
 

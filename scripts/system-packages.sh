@@ -19,6 +19,8 @@ have() {
             command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1
             ;;
         chromium) [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]] ;;
+        # Chinese glyphs for Chromium's screenshots (without them every 汉字 is a box)
+        fonts-noto-cjk) compgen -G '/usr/share/fonts/opentype/noto/NotoSansCJK*' >/dev/null ;;
         *) echo "system-packages.sh: unknown package '$1'" >&2; return 2 ;;
     esac
 }

@@ -58,7 +58,7 @@ stage() {
 pytest_run() { "$PY" -m pytest "$@"; }
 
 # --- 1. system packages -----------------------------------------------------------------
-scripts/system-packages.sh postgresql chromium || { echo "test.sh: installing system packages failed" >&2; exit 1; }
+scripts/system-packages.sh postgresql chromium fonts-noto-cjk || { echo "test.sh: installing system packages failed" >&2; exit 1; }
 
 # --- 2. static checks --------------------------------------------------------------------
 banner "civicgrid lint: ruff $("$VENV/bin/ruff" --version | awk '{print $2}')"

@@ -29,5 +29,11 @@ class Command(BaseCommand):
             raise CommandError(f"端口超出范围：{port}")
         self.stdout.write(f"civicgrid 服务地址：http://{options['host']}:{port}/  （Ctrl+C 停止）")
         self.stdout.flush()
-        serve(application, host=options["host"], port=port, threads=options["threads"],
-              ident="civicgrid")
+        try:
+            serve(application, host=options["host"], port=port, threads=options["threads"],
+                  ident="civicgrid")
+        except OSError as exc:  # address in use, no permission for a low port, bad host
+            raise CommandError(
+                f"无法在 {options['host']}:{port} 启动服务：{exc.strerror or exc}。"
+                f"可用 PORT=其他端口 重新运行，例如 PORT=8080 make demo。"
+            ) from None
