@@ -129,7 +129,7 @@ def report(r: dict[str, Any], command: str) -> str:
     rs = r["raster"]
     return f"""## Point → grid
 
-Command: `{command}` (from the repository root)
+Command: `make bench` (all benchmarks), or `{command}` for this one, from the repository root
 
 Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; Python {m['python']},
 shapely {m['shapely']} (GEOS {m['geos']}), numpy {m['numpy']}. Date: {m['date']}. Load average (1/5/15 min) at the end: {m['load']}
