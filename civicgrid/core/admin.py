@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from civicgrid.core.admin_base import CivicModelAdmin
-from civicgrid.core.models import AuditEntry
+from civicgrid.core.models import AuditEntry, CalendarDay
 
 
 @admin.register(AuditEntry)
@@ -39,3 +39,27 @@ class AuditEntryAdmin(CivicModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(CivicModelAdmin):
+    """Overrides of the statutory calendar (next year's notice, local 调休)."""
+
+    view_permission = manage_permission = "areas.manage"
+    allow_delete = True
+    list_display = ["date", "is_workday", "name"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+    ordering = ["-date"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from civicgrid.core.workcalendar import forget_overrides
+
+        super().save_model(request, obj, form, change)
+        forget_overrides()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        from civicgrid.core.workcalendar import forget_overrides
+
+        super().delete_model(request, obj)
+        forget_overrides()
