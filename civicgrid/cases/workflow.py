@@ -32,7 +32,7 @@ from civicgrid.cases.models import (
     State,
 )
 from civicgrid.cases.selectors import cases_visible_to
-from civicgrid.cases.transitions import TRANSITIONS, Transition
+from civicgrid.cases.transitions import API_ACTIONS, TRANSITIONS, Transition, allowed_actions
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied
 
 # sent after commit with ``event`` (a CaseEvent) and ``case``
@@ -83,6 +83,27 @@ def _may(actor: User | None, t: Transition, case: Case, *, assignment_required: 
                 continue
         return True
     return False
+
+
+# table actions → the API action that performs them (verify and callback pick the outcome)
+API_ACTION_OF = {
+    "register": "register", "reject": "reject", "merge": "merge", "dispatch": "dispatch",
+    "escalate": "escalate", "sign": "sign", "return": "return", "handle": "handle",
+    "co_handle": "handle", "request_extension": "request-extension",
+    "decide_extension": "decide-extension", "supervise": "supervise", "verify_pass": "verify",
+    "verify_fail": "verify", "callback": "callback", "reopen": "callback",
+    "reopen_unassigned": "callback",
+}
+
+
+def actions_for(actor: User | None, case: Case) -> list[str]:
+    """The API actions ``actor`` may take on ``case`` now (table + permission + scope)."""
+    found: set[str] = set()
+    for t in allowed_actions(case.state):
+        name = API_ACTION_OF.get(t.action)
+        if name is not None and name not in found and _may(actor, t, case, assignment_required=False):
+            found.add(name)
+    return [a for a in API_ACTIONS if a in found]
 
 
 def _area_level(case: Case) -> str:
