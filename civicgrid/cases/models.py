@@ -192,6 +192,7 @@ class Assignment(models.Model):
     signed_at = models.DateTimeField("签收时间", null=True, blank=True)
     handled_at = models.DateTimeField("处置时间", null=True, blank=True)
     result = models.TextField("处置结果", blank=True)
+    overdue_marked_at = models.DateTimeField("超期标记时间", null=True, blank=True)
 
     class Meta:
         ordering = ["case", "role", "id"]
