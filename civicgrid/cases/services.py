@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 
 from civicgrid.accounts.models import OrgKind, OrgUnit, User
 from civicgrid.cases import deadlines, photos, routing
@@ -31,7 +32,9 @@ from civicgrid.cases.models import (
 from civicgrid.cases.workflow import (
     ACTIVE_ASSIGNMENT,
     assignment_of,
+    case_event_committed,
     lead_assignment,
+    record_event,
     transition,
 )
 from civicgrid.core.errors import Conflict, NotFound, ValidationFailed
@@ -94,9 +97,18 @@ def merge(*, actor: User | None, case_id: int, into: int, note: str = "",
         raise Conflict("只能合并到办理中的事件。", code="merge_target_closed")
     with transition(actor=actor, case_id=case_id, action="merge", note=note,
                     expected_version=expected_version) as step:
+        target = Case.objects.get(pk=target.pk)  # re-read inside the transaction
+        if target.state not in OPEN_STATES or target.merged_into_id:
+            raise Conflict("只能合并到办理中的事件。", code="merge_target_closed")
         step.case.merged_into = target
         step.case.closed_at = step.now
         step.data = {"into": target.pk, "into_code": target.code}
+        # the target's timeline says what joined it: its reporters are told too
+        joined = record_event(case=target, actor=actor, action="merged_from",
+                              from_state=target.state, to_state=target.state, note=note,
+                              at=step.now, data={"from": step.case.pk, "from_code": step.case.code})
+        transaction.on_commit(lambda: case_event_committed.send(sender=Case, event=joined,
+                                                                case=target))
     return step.case
 
 

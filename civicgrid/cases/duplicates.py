@@ -1,0 +1,75 @@
+"""Suspected duplicates (疑似重复): open cases of the same category reported nearby, lately.
+
+A case's duplicates are open cases (not itself, not merged) of the same 小类, within the
+category's ``duplicate_radius_m`` (default 250 m), reported in the last
+``CASE_DUPLICATE_DAYS`` days, and visible to the asking user — the candidates come from
+``cases_visible_to`` so nothing outside the user's scope leaks. A bounding box on lat/lng
+narrows the rows in SQL; the exact great-circle distance is computed here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from civicgrid.accounts.models import User
+from civicgrid.cases.models import OPEN_STATES, Case
+from civicgrid.cases.selectors import cases_visible_to
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+DEFAULT_RADIUS_M = 250
+
+
+@dataclass(frozen=True)
+class Candidate:
+    case: Case
+    distance_m: float
+
+
+def haversine_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    """Great-circle distance in metres between two WGS-84 points."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lng: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lng, max_lng, min_lat, max_lat) enclosing the circle, with a small margin."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M) * 1.01
+    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * cos_lat)) * 1.01
+    return lng - dlng, lng + dlng, lat - dlat, lat + dlat
+
+
+def similar_open_candidates(*, user: User | None, case: Case, limit: int = 10,
+                            now: dt.datetime | None = None) -> list[Candidate]:
+    """The suspected duplicates of ``case`` with their distances, nearest first."""
+    if case.category_id is None or case.lng is None or case.lat is None or limit <= 0:
+        return []
+    radius = (case.category.duplicate_radius_m if case.category else 0) or DEFAULT_RADIUS_M
+    since = (now or timezone.now()) - dt.timedelta(days=settings.CASE_DUPLICATE_DAYS)
+    min_lng, max_lng, min_lat, max_lat = bounding_box(case.lng, case.lat, radius)
+    rows = (cases_visible_to(user)
+            .filter(category_id=case.category_id, state__in=sorted(OPEN_STATES),
+                    merged_into__isnull=True, created_at__gte=since,
+                    lng__gte=min_lng, lng__lte=max_lng, lat__gte=min_lat, lat__lte=max_lat)
+            .exclude(pk=case.pk))
+    found = []
+    for other in rows:
+        assert other.lng is not None and other.lat is not None
+        distance = haversine_m(case.lng, case.lat, other.lng, other.lat)
+        if distance <= radius:
+            found.append(Candidate(other, distance))
+    found.sort(key=lambda c: (c.distance_m, -c.case.created_at.timestamp(), c.case.pk))
+    return found[:limit]
+
+
+def similar_open_cases(*, user: User | None, case: Case, limit: int = 10) -> list[Case]:
+    """Open cases of the same category within the category's radius, reported lately."""
+    return [c.case for c in similar_open_candidates(user=user, case=case, limit=limit)]
