@@ -180,6 +180,9 @@ MAP_TILE_ATTRIBUTION = "" if MAP_TILE_ATTRIBUTION == "-" else MAP_TILE_ATTRIBUTI
 # --- Geometry -----------------------------------------------------------------------------
 GRID_OVERLAP_TOLERANCE_M2 = env_int("CIVICGRID_GRID_OVERLAP_TOLERANCE_M2", 25, min_value=0)
 
+# --- Cases ---------------------------------------------------------------------------------
+CASE_DUPLICATE_DAYS = env_int("CIVICGRID_CASE_DUPLICATE_DAYS", 30, min_value=1)
+
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
