@@ -5,11 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 from civicgrid.accounts.apis import ObtainTokenView
 from civicgrid.areas.apis import AreaViewSet, GridViewSet
+from civicgrid.cases.apis import CaseViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("areas", AreaViewSet, basename="area")
 router.register("grids", GridViewSet, basename="grid")
+router.register("cases", CaseViewSet, basename="case")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

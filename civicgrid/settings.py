@@ -182,6 +182,10 @@ GRID_OVERLAP_TOLERANCE_M2 = env_int("CIVICGRID_GRID_OVERLAP_TOLERANCE_M2", 25, m
 
 # --- Cases ---------------------------------------------------------------------------------
 CASE_DUPLICATE_DAYS = env_int("CIVICGRID_CASE_DUPLICATE_DAYS", 30, min_value=1)
+# Request bodies: form/JSON data up to 2.5 MB; uploads above 2.5 MB spool to temp files; a
+# multipart case report or result may carry all its photos. Larger bodies answer 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -206,6 +210,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "civicgrid.cases.models.State",
+        "AssignmentStateEnum": "civicgrid.cases.models.AssignmentState",
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------

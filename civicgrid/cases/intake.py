@@ -128,6 +128,13 @@ def _validate(report: Report) -> Category | None:
 def report_case(*, actor: User | None, report: Report, files: Sequence[UploadedFile] = (),
                 idempotency_key: str | None = None) -> Case:
     """Create a case from any channel. ``actor=None``: a system channel (imports, sensors)."""
+    return report_case_once(actor=actor, report=report, files=files,
+                            idempotency_key=idempotency_key)[0]
+
+
+def report_case_once(*, actor: User | None, report: Report, files: Sequence[UploadedFile] = (),
+                     idempotency_key: str | None = None) -> tuple[Case, bool]:
+    """``report_case`` that also says whether this call created the case (False: a replay)."""
     if actor is not None and not can(actor, "cases.report"):
         raise PermissionDenied("您无权上报事件。", code="action_not_permitted")
     if report.on_the_spot_result is not None:
@@ -138,33 +145,35 @@ def report_case(*, actor: User | None, report: Report, files: Sequence[UploadedF
     key = (idempotency_key or "").strip()
     if len(key) > 128:
         raise ValidationFailed("Idempotency-Key 不能超过 128 个字符。", code="invalid_idempotency_key")
-    fingerprint = report.fingerprint()
+    # the key answers only to its own sender: another user reusing it gets a 409, not the case
+    fingerprint = hashlib.sha256(
+        f"{actor.pk if actor else '-'}:{report.fingerprint()}".encode()).hexdigest()
     if key:
         existing = _replay(key, fingerprint)
         if existing is not None:
-            return existing
+            return existing, False
     category = _validate(report)
     grid, area_code, lng, lat = _place(report)
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # one transaction: the case, its key and 即报即办 together
             case = _create(actor, report, category, grid, area_code, lng, lat, files)
             if key:
                 IdempotencyKey.objects.create(key=key, case=case, request_hash=fingerprint,
                                               created_at=timezone.now())
+            if report.on_the_spot_result is not None:
+                with transition(actor=actor, case_id=case.pk, action="resolve_on_spot",
+                                note=report.on_the_spot_result) as step:
+                    step.case.result = report.on_the_spot_result
+                    step.case.handled_at = step.now
+                    step.case.on_the_spot = True
+                case = step.case
     except IntegrityError:
         if key:  # a concurrent retry with the same key won the race: answer with its case
             existing = _replay(key, fingerprint)
             if existing is not None:
-                return existing
+                return existing, False
         raise
-    if report.on_the_spot_result is not None:
-        with transition(actor=actor, case_id=case.pk, action="resolve_on_spot",
-                        note=report.on_the_spot_result) as step:
-            step.case.result = report.on_the_spot_result
-            step.case.handled_at = step.now
-            step.case.on_the_spot = True
-        case = step.case
-    return case
+    return case, True
 
 
 def _replay(key: str, fingerprint: str) -> Case | None:
