@@ -96,13 +96,24 @@ API_ACTION_OF = {
 }
 
 
+# department moves that only the lead (主办) makes, and the one only a co-handler makes
+_LEAD_ONLY, _CO_ONLY = frozenset({"sign", "return", "handle"}), frozenset({"co_handle"})
+
+
 def actions_for(actor: User | None, case: Case) -> list[str]:
     """The API actions ``actor`` may take on ``case`` now (table + permission + scope)."""
     found: set[str] = set()
     for t in allowed_actions(case.state):
         name = API_ACTION_OF.get(t.action)
-        if name is not None and name not in found and _may(actor, t, case, assignment_required=False):
-            found.add(name)
+        if name is None or name in found or not _may(actor, t, case, assignment_required=False):
+            continue
+        if actor is not None and t.action in _LEAD_ONLY | _CO_ONLY:
+            role = "co" if t.action in _CO_ONLY else "lead"
+            ids = sorted(actor_department_ids(actor, t.permissions[0]))
+            if not case.assignments.filter(department_id__in=ids, role=role,
+                                           state__in=ACTIVE_ASSIGNMENT).exists():
+                continue
+        found.add(name)
     return [a for a in API_ACTIONS if a in found]
 
 
