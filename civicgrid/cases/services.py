@@ -31,6 +31,7 @@ from civicgrid.cases.models import (
 )
 from civicgrid.cases.workflow import (
     ACTIVE_ASSIGNMENT,
+    actor_department_ids,
     assignment_of,
     case_event_committed,
     lead_assignment,
@@ -197,13 +198,18 @@ def return_case(*, actor: User | None, case_id: int, reason: str,
 def handle(*, actor: User | None, case_id: int, result: str,
            files: Sequence[UploadedFile] = (), expected_version: int | None = None) -> Case:
     result = _required(result, "result", "处置结果")
-    with transition(actor=actor, case_id=case_id, action="handle", note=result,
+    # a co-handler reports whenever its part is done (协办反馈: from dispatched to handled);
+    # the table decides by the action, so pick it before the case is locked
+    action = "co_handle" if _own_role(actor, case_id) == AssignmentRole.CO else "handle"
+    with transition(actor=actor, case_id=case_id, action=action, note=result,
                     expected_version=expected_version) as step:
         mine = assignment_of(actor, step.case, "cases.handle") if actor else lead_assignment(step.case)
         if mine is None:
             raise Conflict("没有可反馈的派遣单。", code="not_assigned")
-        if mine.role != AssignmentRole.LEAD:
-            step.target = "co_handle"
+        if (mine.role == AssignmentRole.CO) != (action == "co_handle"):
+            raise Conflict("该事件已被他人处理，请刷新后重试。", code="stale_version")
+        if mine.role == AssignmentRole.CO and mine.state == AssignmentState.HANDLED:
+            raise Conflict("本部门已反馈过协办结果。", code="already_handled")
         mine.state, mine.handled_at, mine.result = AssignmentState.HANDLED, step.now, result
         mine.save(update_fields=["state", "handled_at", "result"])
         if mine.role == AssignmentRole.LEAD:
@@ -211,6 +217,19 @@ def handle(*, actor: User | None, case_id: int, result: str,
         stored = photos.store_all(case=step.case, files=files, kind=PhotoKind.RESULT, actor=actor)
         step.data = {"assignment": mine.pk, "photos": [p.pk for p in stored]}
     return step.case
+
+
+def _own_role(actor: User | None, case_id: int) -> str | None:
+    """The role of the actor's department on the case (lead before co), if it has one."""
+    if actor is None:
+        return AssignmentRole.LEAD
+    roles = set(Assignment.objects.filter(
+        case_id=case_id, state__in=ACTIVE_ASSIGNMENT,
+        department_id__in=sorted(actor_department_ids(actor, "cases.handle")),
+    ).values_list("role", flat=True))
+    if AssignmentRole.LEAD in roles:
+        return AssignmentRole.LEAD
+    return AssignmentRole.CO if roles else None
 
 
 def request_extension(*, actor: User | None, case_id: int, reason: str,
@@ -290,20 +309,23 @@ def verify(*, actor: User | None, case_id: int, passed: bool, note: str = "",
             case.closed_on_time = due is None or (case.handled_at or step.now) <= due
         else:
             case.rework_count += 1
-            lead = lead_assignment(case)
-            if lead is not None:
-                lead.state = AssignmentState.SIGNED
-                lead.save(update_fields=["state"])
-            _extend_handle_deadline(case, step.now)
+            _extend_handle_deadline(case, step.now, lead_assignment(case))
         step.data = {"passed": passed}
     return step.case
 
 
-def _extend_handle_deadline(case: Case, now: dt.datetime) -> None:
-    """Rework and reopening get a fresh handling period; deadlines never move backwards."""
+def _extend_handle_deadline(case: Case, now: dt.datetime, lead: Assignment | None) -> None:
+    """Rework and reopening get a fresh handling period; deadlines never move backwards.
+
+    The lead department works on again (signed) against the same, later deadline.
+    """
     fresh = deadlines.due_for(stage=Stage.HANDLE, category=case.category, urgency=case.urgency,
                               area_level=case.owner.area.level, start=now)
     case.handle_due_at = max(fresh, case.handle_due_at) if case.handle_due_at else fresh
+    if lead is not None:
+        lead.state = AssignmentState.SIGNED
+        lead.handle_due_at = max(case.handle_due_at, lead.handle_due_at or case.handle_due_at)
+        lead.save(update_fields=["state", "handle_due_at"])
 
 
 def callback(*, actor: User | None, case_id: int, satisfaction: int, comment: str = "",
@@ -326,9 +348,7 @@ def callback(*, actor: User | None, case_id: int, satisfaction: int, comment: st
             case.closed_on_time = None
             lead = lead_assignment(case)
             if lead is not None:
-                lead.state = AssignmentState.SIGNED
-                lead.save(update_fields=["state"])
-                _extend_handle_deadline(case, step.now)
+                _extend_handle_deadline(case, step.now, lead)
         step.data = {"satisfaction": satisfaction, "reopened": reopens}
     return case
 

@@ -162,8 +162,10 @@ def transition(*, actor: User | None, case_id: int, action: str, note: str = "",
         step = Step(case=case, transition=t, actor=actor, now=now, note=note)
         from_state = case.state
         yield step
+        if step.target and step.target not in TRANSITIONS:
+            raise Conflict("未知的流转动作。", code="illegal_transition")
         final = TRANSITIONS[step.target] if step.target else t
-        if step.target and (step.target not in TRANSITIONS or from_state not in final.sources):
+        if step.target and from_state not in final.sources:
             raise Conflict(f"「{final.label}」不适用于当前状态。", code="illegal_transition")
         if final.target is not None and final.target != from_state:
             enter_stage(case, final.target, now)
