@@ -8,6 +8,7 @@ makes retries safe: the same key always answers with the same case.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import secrets
@@ -153,10 +154,15 @@ def report_case_once(*, actor: User | None, report: Report, files: Sequence[Uplo
         if existing is not None:
             return existing, False
     category = _validate(report)
+    cleaned = photos.clean_all(files)  # checked before anything is written
+    located = photos.first_location(cleaned)
+    if report.lng is None and report.lat is None and located is not None:
+        # no point given: the photo's EXIF GPS (WGS-84) places the report
+        report = dataclasses.replace(report, lng=located[0], lat=located[1], crs="wgs84")
     grid, area_code, lng, lat = _place(report)
     try:
         with transaction.atomic():  # one transaction: the case, its key and 即报即办 together
-            case = _create(actor, report, category, grid, area_code, lng, lat, files)
+            case = _create(actor, report, category, grid, area_code, lng, lat, cleaned)
             if key:
                 IdempotencyKey.objects.create(key=key, case=case, request_hash=fingerprint,
                                               created_at=timezone.now())
@@ -187,7 +193,7 @@ def _replay(key: str, fingerprint: str) -> Case | None:
 
 def _create(actor: User | None, report: Report, category: Category | None, grid: Grid | None,
             area_code: str, lng: float | None, lat: float | None,
-            files: Sequence[UploadedFile]) -> Case:
+            cleaned: Sequence[photos.CleanPhoto]) -> Case:
     now = timezone.now()
     owner = routing.owner_for(area_code)
     case = Case(
@@ -214,10 +220,7 @@ def _create(actor: User | None, report: Report, category: Category | None, grid:
                 case.pk = None
                 continue
             raise
-    stored = photos.store_all(case=case, files=files, kind=PhotoKind.REPORT, actor=actor)
-    if case.lng is None and stored and stored[0].exif_lng is not None:
-        case.lng, case.lat = stored[0].exif_lng, stored[0].exif_lat
-        case.save(update_fields=["lng", "lat"])
+    stored = photos.store_cleaned(case=case, cleaned=cleaned, kind=PhotoKind.REPORT, actor=actor)
     record_event(case=case, actor=actor, action="report", from_state="", to_state=case.state,
                  note=report.description[:200], at=now,
                  data={"channel": case.channel, "grid": case.grid.code if case.grid else "",

@@ -71,6 +71,7 @@ def clean(upload: UploadedFile) -> CleanPhoto:
     if upload.size is not None and upload.size > limit:
         raise ValidationFailed(f"照片不能超过 {limit // (1024 * 1024)} MB。", code="photo_too_large",
                                fields={"photos": [upload.name]})
+    upload.seek(0)  # a parser or an earlier check may have read it already
     data = upload.read()
     if len(data) > limit:
         raise ValidationFailed(f"照片不能超过 {limit // (1024 * 1024)} MB。", code="photo_too_large",
@@ -98,12 +99,29 @@ def clean(upload: UploadedFile) -> CleanPhoto:
     return CleanPhoto(out.getvalue(), content_type, extension, lng, lat)
 
 
-def store_all(*, case: Case, files: Sequence[UploadedFile], kind: str,
-              actor: User | None) -> list[CasePhoto]:
+def clean_all(files: Sequence[UploadedFile]) -> list[CleanPhoto]:
+    """Validate and strip every upload before any is stored (all or nothing)."""
     if len(files) > settings.CASE_PHOTO_MAX_COUNT:
         raise ValidationFailed(f"一次最多上传 {settings.CASE_PHOTO_MAX_COUNT} 张照片。",
-                               code="too_many_photos")
-    cleaned = [clean(f) for f in files]  # validate all before storing any
+                               code="too_many_photos", fields={"photos": [str(len(files))]})
+    return [clean(f) for f in files]
+
+
+def first_location(cleaned: Sequence[CleanPhoto]) -> tuple[float, float] | None:
+    """The EXIF GPS point (WGS-84, lng/lat) of the first photo that has one."""
+    for photo in cleaned:
+        if photo.lng is not None and photo.lat is not None:
+            return photo.lng, photo.lat
+    return None
+
+
+def store_all(*, case: Case, files: Sequence[UploadedFile], kind: str,
+              actor: User | None) -> list[CasePhoto]:
+    return store_cleaned(case=case, cleaned=clean_all(files), kind=kind, actor=actor)
+
+
+def store_cleaned(*, case: Case, cleaned: Sequence[CleanPhoto], kind: str,
+                  actor: User | None) -> list[CasePhoto]:
     stored = []
     for photo in cleaned:
         digest = hashlib.sha256(photo.content).hexdigest()
