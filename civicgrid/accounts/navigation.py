@@ -23,6 +23,15 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(gettext_noop("首页"), "home", None),
+    NavItem(gettext_noop("消息"), "notifications:inbox", None),
+    NavItem(gettext_noop("上报事件"), "cases:report", "cases.report"),
+    NavItem(gettext_noop("事件办理"), "cases:list", "cases.register"),
+    NavItem(gettext_noop("部门待办"), "cases:department", "cases.handle"),
+    NavItem(gettext_noop("待核查"), "cases:verify", "cases.verify"),
+    NavItem(gettext_noop("督办"), "cases:supervision", "cases.supervise"),
+    NavItem(gettext_noop("12345受理"), "cases:hotline", "cases.callback"),
+    NavItem(gettext_noop("事件查询"), "cases:lookup", "cases.callback"),
+    NavItem(gettext_noop("我的反映"), "cases:follow", "cases.view_own"),
     NavItem(gettext_noop("网格地图"), "areas:map", "areas.view"),
     NavItem(gettext_noop("区划与网格"), "areas:list", "areas.view"),
     NavItem(gettext_noop("审计日志"), "audit:list", "audit.view"),
