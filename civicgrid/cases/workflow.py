@@ -10,12 +10,13 @@ the ``case_event_committed`` signal. An illegal move or a lost race is a ``Confl
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -136,6 +137,55 @@ def enter_stage(case: Case, state: str, now: dt.datetime) -> None:
                                         area_level=_area_level(case), start=now)
 
 
+def _is_lock_error(exc: OperationalError) -> bool:
+    return connection.vendor == "sqlite" and ("locked" in str(exc) or "busy" in str(exc))
+
+
+def _begin() -> transaction.Atomic:
+    """Enter ``atomic()``, waiting for SQLite's write lock rather than failing at once.
+
+    ``BEGIN IMMEDIATE`` takes the write lock up front. A file database waits for it
+    (busy_timeout), but a shared-cache database (the in-memory test database) answers
+    "database table is locked" at once: retry until the configured timeout, then answer
+    with a 409 instead of a server error.
+    """
+    wait = float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+    deadline = time.monotonic() + wait
+    delay = 0.002
+    while True:
+        atomic = transaction.atomic()
+        try:
+            atomic.__enter__()  # a failed BEGIN leaves the connection as it was
+            return atomic
+        except OperationalError as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise Conflict("系统繁忙，请稍后重试。", code="busy") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """One write transaction; a lost lock on SQLite is a ``Conflict`` (409), never a 500."""
+    atomic = _begin()
+    try:
+        yield
+    except OperationalError as exc:
+        if not _is_lock_error(exc):
+            atomic.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        busy = Conflict("系统繁忙，请稍后重试。", code="busy")
+        atomic.__exit__(type(busy), busy, None)
+        raise busy from exc
+    except BaseException as exc:
+        atomic.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    else:
+        atomic.__exit__(None, None, None)
+
+
 @contextmanager
 def transition(*, actor: User | None, case_id: int, action: str, note: str = "",
                expected_version: int | None = None) -> Iterator[Step]:
@@ -143,8 +193,9 @@ def transition(*, actor: User | None, case_id: int, action: str, note: str = "",
     t = TRANSITIONS[action]
     if actor is not None and not cases_visible_to(actor).filter(pk=case_id).exists():
         raise NotFound("事件不存在。", code="case_not_found")
-    with transaction.atomic():
-        case = (Case.objects.select_for_update().select_related("owner__area", "category__parent")
+    with write_transaction():
+        case = (Case.objects.select_for_update(of=("self",))
+                .select_related("owner__area", "category__parent")
                 .filter(pk=case_id).first())
         if case is None:
             raise NotFound("事件不存在。", code="case_not_found")
