@@ -6,12 +6,14 @@ from rest_framework.routers import DefaultRouter
 from civicgrid.accounts.apis import ObtainTokenView
 from civicgrid.areas.apis import AreaViewSet, GridViewSet
 from civicgrid.cases.apis import CaseViewSet
+from civicgrid.notifications.apis import NotificationViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("areas", AreaViewSet, basename="area")
 router.register("grids", GridViewSet, basename="grid")
 router.register("cases", CaseViewSet, basename="case")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "civicgrid.core",
     "civicgrid.areas",
     "civicgrid.accounts",
+    "civicgrid.cases",
+    "civicgrid.notifications",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "civicgrid.accounts.context_processors.navigation",
+                "civicgrid.notifications.context_processors.unread",
             ],
         },
     },
@@ -181,11 +184,31 @@ MAP_TILE_ATTRIBUTION = "" if MAP_TILE_ATTRIBUTION == "-" else MAP_TILE_ATTRIBUTI
 GRID_OVERLAP_TOLERANCE_M2 = env_int("CIVICGRID_GRID_OVERLAP_TOLERANCE_M2", 25, min_value=0)
 
 # --- Cases ---------------------------------------------------------------------------------
+CASE_REOPEN_WINDOW_DAYS = env_int("CIVICGRID_CASE_REOPEN_WINDOW_DAYS", 7, min_value=0)
 CASE_DUPLICATE_DAYS = env_int("CIVICGRID_CASE_DUPLICATE_DAYS", 30, min_value=1)
+CASE_UNSATISFIED_AT_MOST = env_int("CIVICGRID_CASE_UNSATISFIED_AT_MOST", 2, min_value=1, max_value=4)
+CASE_PHOTO_MAX_BYTES = env_int("CIVICGRID_CASE_PHOTO_MAX_MB", 10, min_value=1) * 1024 * 1024
+CASE_PHOTO_MAX_COUNT = env_int("CIVICGRID_CASE_PHOTO_MAX_COUNT", 9, min_value=1)
 # Request bodies: form/JSON data up to 2.5 MB; uploads above 2.5 MB spool to temp files; a
 # multipart case report or result may carry all its photos. Larger bodies answer 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Deadlines, tick and notifications (docs/adr/0005) -------------------------------------
+# `civicgrid tick`: hours past a missed deadline before the system escalates an unregistered or
+# undispatched case one level up, or issues a 督办 on overdue handling (0 switches it off).
+CASE_ESCALATE_OVERDUE_HOURS = env_int("CIVICGRID_ESCALATE_OVERDUE_HOURS", 24, min_value=0)
+CASE_SUPERVISE_OVERDUE_HOURS = env_int("CIVICGRID_SUPERVISE_OVERDUE_HOURS", 24, min_value=0)
+# Outbound senders by dotted path ("-": channel off). The default only writes to the log.
+NOTIFY_SMS_BACKEND = env_str("CIVICGRID_SMS_BACKEND", "civicgrid.notifications.senders.LoggingSender")
+NOTIFY_SMS_BACKEND = "" if NOTIFY_SMS_BACKEND == "-" else NOTIFY_SMS_BACKEND
+NOTIFY_WECOM_BACKEND = env_str("CIVICGRID_WECOM_BACKEND", "-")
+NOTIFY_WECOM_BACKEND = "" if NOTIFY_WECOM_BACKEND == "-" else NOTIFY_WECOM_BACKEND
+# Try each message once right after the action's commit (errors are recorded, never raised);
+# otherwise only the `civicgrid tick` worker sends.
+NOTIFY_SEND_AFTER_COMMIT = env_bool("CIVICGRID_NOTIFY_SEND_AFTER_COMMIT", False)
+NOTIFY_MAX_ATTEMPTS = env_int("CIVICGRID_NOTIFY_MAX_ATTEMPTS", 6, min_value=1)
+NOTIFY_RETRY_BASE_SECONDS = env_int("CIVICGRID_NOTIFY_RETRY_BASE_SECONDS", 60, min_value=1)
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

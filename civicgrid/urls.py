@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("civicgrid.accounts.urls")),
     path("areas/", include("civicgrid.areas.urls")),
     path("cases/", include("civicgrid.cases.urls")),
+    path("inbox/", include("civicgrid.notifications.urls")),
     path("audit/", include("civicgrid.core.audit_urls")),
     path("api/v1/", include("civicgrid.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -42,3 +42,22 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise AppendOnlyError("审计日志只能追加，不能删除。")
+
+
+class CalendarDay(models.Model):
+    """An official override of the statutory calendar: next year's notice, or local 调休.
+
+    Rows here win over the ``chinese_calendar`` package's data (``civicgrid load-holidays``).
+    """
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日")
+    name = models.CharField("说明", max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "节假日调整"
+        verbose_name_plural = "节假日调整"
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_workday else '休'}"
