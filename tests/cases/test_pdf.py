@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zlib
 
@@ -21,10 +22,8 @@ def _text(pdf: bytes) -> bytes:
     """The raw page content: every Flate stream inflated (reportlab compresses pages)."""
     out = [pdf]
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
+        with contextlib.suppress(zlib.error):
             out.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            pass
     return b"\n".join(out)
 
 

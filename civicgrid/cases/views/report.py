@@ -51,7 +51,7 @@ def report_from_post(request: HttpRequest, *, channel: str) -> Report:
     """The Report a form (or the offline queue) posted, in the API's field names."""
     post = request.POST
     on_spot = None
-    if post.get("on_the_spot") or post.get("on_the_spot_result", "").strip():
+    if post.get("on_the_spot"):
         on_spot = post.get("on_the_spot_result", "")
     anonymous = bool(post.get("anonymous")) and channel == Channel.PORTAL
     return Report(
@@ -84,6 +84,7 @@ def report_context(user: User, values: dict[str, Any]) -> dict[str, Any]:
         "can_anonymous": channel_for(user) == Channel.PORTAL,
         "values": values,
         "idempotency_key": values.get("idempotency_key") or str(uuid.uuid4()),
+        "channel": channel_for(user),
         "api_url": api_url(),
         "js_messages": {
             "queued": _("已保存在本机，有信号时自动发送。"),

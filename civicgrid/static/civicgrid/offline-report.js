@@ -148,9 +148,11 @@
     if (!window.indexedDB || !window.fetch) return;  // old browser: plain form post
     event.preventDefault();
     var data = new FormData(form), fields = [], photos = [];
+    var onSpot = data.get("on_the_spot");
     data.forEach(function (value, name) {
       if (name === "csrfmiddlewaretoken" || name === "idempotency_key") return;
-      if (typeof value === "string") fields.push([name, value]);
+      if (name === "on_the_spot_result" && !onSpot) return;  // 即报即办 only when ticked
+      if (typeof value === "string") { if (value !== "") fields.push([name, value]); }
       else if (value && value.size) photos.push({ name: value.name, type: value.type, blob: value });
     });
     var rec = { key: uuid(), api: form.dataset.api, fields: fields, photos: photos,
