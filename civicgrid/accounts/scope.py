@@ -20,30 +20,35 @@ class Scope:
     area_prefixes: frozenset[str] = field(default_factory=frozenset)
     grid_codes: frozenset[str] = field(default_factory=frozenset)
     org_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    # the areas the granted org units serve: reference data there is visible to a department,
+    # but a department's *work* is what is assigned to it (``org_unit_ids``), not its area
+    org_area_prefixes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_empty(self) -> bool:
         return not (self.everywhere or self.area_prefixes or self.grid_codes or self.org_unit_ids)
 
-    def code_q(self, field_name: str = "code") -> Q:
+    def code_q(self, field_name: str = "code", *, with_org_areas: bool = False) -> Q:
         """A filter on a hierarchical code column (area codes, grid codes) for this scope.
 
-        Grid grants match the grid itself; department grants do not match codes (callers
-        that want a department's area add ``department_area_prefixes``).
+        Grid grants match the grid itself. Department grants match codes only with
+        ``with_org_areas`` (reference data of the area the department serves).
         """
         if self.everywhere:
             return Q()
         q = Q(pk__in=[])
-        for prefix in sorted(self.area_prefixes):
+        prefixes = self.area_prefixes | (self.org_area_prefixes if with_org_areas else frozenset())
+        for prefix in sorted(prefixes):
             q |= Q(**{f"{field_name}__startswith": prefix})
         if self.grid_codes:
             q |= Q(**{f"{field_name}__in": sorted(self.grid_codes)})
         return q
 
-    def covers_code(self, code: str) -> bool:
+    def covers_code(self, code: str, *, with_org_areas: bool = False) -> bool:
         if self.everywhere:
             return True
-        return code in self.grid_codes or any(code.startswith(p) for p in self.area_prefixes)
+        prefixes = self.area_prefixes | (self.org_area_prefixes if with_org_areas else frozenset())
+        return code in self.grid_codes or any(code.startswith(p) for p in prefixes)
 
 
 def _grants(user: User) -> list[tuple[RoleGrant, frozenset[str]]]:
@@ -71,6 +76,7 @@ def scope_for(user: User | None, permission: str) -> Scope:
     prefixes: set[str] = set()
     grids: set[str] = set()
     orgs: set[int] = set()
+    org_areas: set[str] = set()
     for grant, perms in _grants(user):
         if permission not in perms:
             continue
@@ -80,11 +86,11 @@ def scope_for(user: User | None, permission: str) -> Scope:
             grids.add(grant.grid_code)
         elif grant.org_unit is not None:
             orgs.add(grant.org_unit_id)
-            # a department sees the reference data of the area it serves
-            prefixes.add(grant.org_unit.area.code)
+            org_areas.add(grant.org_unit.area.code)
         else:
             everywhere = True
-    return Scope(everywhere, frozenset(prefixes), frozenset(grids), frozenset(orgs))
+    return Scope(everywhere, frozenset(prefixes), frozenset(grids), frozenset(orgs),
+                 frozenset(org_areas))
 
 
 def can(user: User | None, permission: str) -> bool:

@@ -25,7 +25,7 @@ def org_units_visible_to(user: User | None) -> QuerySet[OrgUnit]:
     scope = scope_for(user, "areas.view")
     if scope.is_empty:
         return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(scope.code_q("area__code")).select_related("area")
+    return OrgUnit.objects.filter(scope.code_q("area__code", with_org_areas=True)).select_related("area")
 
 
 def grants_of(user: User) -> QuerySet[RoleGrant]:

@@ -15,7 +15,7 @@ def areas_visible_to(user: User | None) -> QuerySet[Area]:
     scope = scope_for(user, VIEW)
     if scope.is_empty:
         return Area.objects.none()
-    q = scope.code_q("code")
+    q = scope.code_q("code", with_org_areas=True)
     if not scope.everywhere:
         # a grid member sees the village/community their grid lies in
         q |= Q(code__in=sorted({code[:12] for code in scope.grid_codes}))
@@ -27,7 +27,7 @@ def grids_visible_to(user: User | None, *, include_history: bool = False) -> Que
     if scope.is_empty:
         return Grid.objects.none()
     qs = Grid.objects.all() if include_history else Grid.objects.current()
-    return qs.filter(scope.code_q("code")).select_related("village")
+    return qs.filter(scope.code_q("code", with_org_areas=True)).select_related("village")
 
 
 def area_for(user: User | None, pk: int) -> Area:

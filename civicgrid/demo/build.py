@@ -18,6 +18,7 @@ from civicgrid.areas import services as area_services
 from civicgrid.areas.importers.areas_csv import AreaRecord
 from civicgrid.areas.importers.grids_geojson import GridFeature
 from civicgrid.areas.models import Area, AreaLevel, Grid, HouseholdGroup
+from civicgrid.cases.setup_services import seed_taxonomy
 from civicgrid.demo.geography import plan_grids, plan_villages
 from civicgrid.demo.org_units import DEPARTMENTS
 
@@ -135,6 +136,7 @@ def build_demo(size: DemoSize | None = None) -> bool:
         _build_geography(size, rng)
         orgs = _build_org_units()
         _build_users(orgs)
+        seed_taxonomy()
     return True
 
 
