@@ -104,6 +104,11 @@ def test_resident_report_through_every_role_to_closed_and_rated(site, new_contex
     resident.screenshot(path=screenshot_dir / "case-closed-resident.png", full_page=True)
 
 
+def no_horizontal_overflow(page) -> None:  # type: ignore[no-untyped-def]
+    width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"{page.url}: page is {width}px wide in a {inner}px viewport"
+
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
@@ -125,12 +130,14 @@ def test_grid_member_on_the_spot_offline_then_sent_once_and_verified(site, new_c
     grid.get_by_test_id("report-submit").click()
     expect(grid.get_by_test_id("queue-count")).to_have_text("1")
     expect(grid.get_by_test_id("offline-queue")).to_be_visible()
+    no_horizontal_overflow(grid)
     grid.screenshot(path=screenshot_dir / "case-offline-queue-grid.png", full_page=True)
     assert not Case.objects.filter(title="楼道小广告").exists()
 
     context.set_offline(False)  # the signal returns: the `online` event sends the queue
     grid.get_by_test_id("sent-link").click()
     state_is(grid, "handled")
+    no_horizontal_overflow(grid)
     code = grid.get_by_test_id("case-code").inner_text()
     grid.goto(site + "/cases/report/")  # a reload flushes again: nothing is left to send
     expect(grid.get_by_test_id("offline-queue")).to_be_hidden()
