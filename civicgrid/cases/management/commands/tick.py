@@ -33,7 +33,8 @@ class Command(BaseCommand):
         if every:
             signal.signal(signal.SIGTERM, stop)
         while True:
-            close_old_connections()
+            if every:  # a long-lived worker: drop connections that went stale while asleep
+                close_old_connections()
             started = time.monotonic()
             try:
                 report = tick()
