@@ -7,6 +7,11 @@ it with the ``demo_city`` fixture.
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 from django.conf import settings
 
@@ -21,6 +26,25 @@ CAST = ["sysadmin", "secadmin", "auditor", "leader", "center", "street", "grid",
 def pytest_configure(config: pytest.Config) -> None:
     # Password hashing at production strength costs ~0.3 s per user; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _sqlite_test_database_in_a_file()
+
+
+def _sqlite_test_database_in_a_file() -> None:
+    """SQLite tests use a file database (WAL, as in production), in RAM where /dev/shm is.
+
+    Django's default in-memory test database is shared-cache: a second connection gets
+    "database table is locked" at once instead of waiting, so tests that send concurrent
+    requests (idempotency, racing actions) could not run on it.
+    """
+    from django.db import connections
+
+    db = connections["default"].settings_dict
+    if db["ENGINE"] != "django.db.backends.sqlite3" or db.get("TEST", {}).get("NAME"):
+        return  # PostgreSQL, or a file chosen with CIVICGRID_TEST_SQLITE
+    directory = tempfile.mkdtemp(prefix="civicgrid-test-",
+                                 dir="/dev/shm" if os.path.isdir("/dev/shm") else None)  # noqa: S108
+    atexit.register(shutil.rmtree, directory, True)
+    db.setdefault("TEST", {})["NAME"] = os.path.join(directory, "test.sqlite3")
 
 
 @pytest.fixture(scope="session")
