@@ -34,6 +34,7 @@ from rest_framework.response import Response
 
 from civicgrid.cases import intake, services
 from civicgrid.cases import serializers as s
+from civicgrid.cases.duplicates import similar_open_candidates
 from civicgrid.cases.models import OPEN_STATES, Assignment, Case, CasePhoto, State
 from civicgrid.cases.selectors import case_for, cases_visible_to
 from civicgrid.core.errors import DomainError, NotFound, ValidationFailed
@@ -246,7 +247,7 @@ class CaseViewSet(viewsets.GenericViewSet[Case]):
         parameters=[OpenApiParameter(
             "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
             description="重试安全：同一键只生成一个事件（重放返回 200；内容不同返回 409 idempotency_key_reused）")],
-        responses={201: s.CaseDetailSerializer, 200: s.CaseDetailSerializer, **ACTION_ERRORS},
+        responses={201: s.CaseCreatedSerializer, 200: s.CaseCreatedSerializer, **ACTION_ERRORS},
     )
     def create(self, request: Request) -> Response:
         """上报事件（任一渠道）；即报即办时附 on_the_spot_result。"""
@@ -265,7 +266,11 @@ class CaseViewSet(viewsets.GenericViewSet[Case]):
         case, created = intake.report_case_once(
             actor=request.user, report=report, files=d.get("photos", []),
             idempotency_key=request.headers.get("Idempotency-Key"))
-        response = _detail(request, case, status=201 if created else 200)
+        context = s.now_context(request)
+        context["duplicates"] = similar_open_candidates(user=request.user, case=case, limit=5)
+        response = Response(s.CaseCreatedSerializer(case, context=context).data,
+                            status=201 if created else 200)
+        response["ETag"] = f'"{case.version}"'
         response["Location"] = reverse("case-detail", kwargs={"pk": case.pk})
         return response
 

@@ -182,6 +182,27 @@ class CaseDetailSerializer(CaseSerializer):
         return actions_for(user, case) if user is not None else []
 
 
+class SuspectedDuplicateSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="case.id")
+    code = serializers.CharField(source="case.code")
+    title = serializers.CharField(source="case.title")
+    state = serializers.CharField(source="case.state")
+    distance_m = serializers.FloatField(help_text="距离（米）")
+
+
+class CaseCreatedSerializer(CaseDetailSerializer):
+    """The new case, with the open cases nearby that look like the same problem (疑似重复)."""
+
+    suspected_duplicates = serializers.SerializerMethodField()
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "suspected_duplicates"]
+
+    @extend_schema_field(SuspectedDuplicateSerializer(many=True))
+    def get_suspected_duplicates(self, case: Case) -> Any:
+        return SuspectedDuplicateSerializer(self.context.get("duplicates", []), many=True).data
+
+
 # --- requests --------------------------------------------------------------------------------
 
 class CaseCreateSerializer(serializers.Serializer[Any]):

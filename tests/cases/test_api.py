@@ -70,6 +70,10 @@ def test_create_places_the_case_and_answers_with_its_detail(cast) -> None:  # ty
     assert data["reporter_name"] == "王大妈"  # staff see the name
     assert data["deadlines"]["stage"] == "accept" and data["deadlines"]["timeliness"] == "normal"
     assert data["allowed_actions"] == []  # a grid member does not register
+    assert data["suspected_duplicates"] == []
+    again = client_for(cast["grid"]).post(URL, body(title="同一堆垃圾"), format="json").json()
+    assert [(d["id"], d["code"]) for d in again["suspected_duplicates"]] == [(case.pk, case.code)]
+    assert again["suspected_duplicates"][0]["distance_m"] < 1
     street = client_for(cast["street"]).get(f"{URL}{case.pk}/").json()
     assert street["allowed_actions"] == ["register", "reject", "merge", "supervise", "escalate"]
     assert street["reporter_phone"] == "138****5678"  # masked for every role
