@@ -18,7 +18,7 @@ from django.conf import settings
 from civicgrid.demo.build import DemoSize, build_demo
 
 # Small but complete: all 11 townships, 2 villages each, 3 grids per village.
-TEST_CITY = DemoSize(villages=22, grids=66, seed=7)
+TEST_CITY = DemoSize(villages=22, grids=66, seed=7, cases=0)  # cases: tests/demo/test_cases.py
 CAST = ["sysadmin", "secadmin", "auditor", "leader", "center", "street", "grid", "head",
         "hotline", "dept", "mediator", "resident"]
 

@@ -19,6 +19,7 @@ from civicgrid.areas.importers.areas_csv import AreaRecord
 from civicgrid.areas.importers.grids_geojson import GridFeature
 from civicgrid.areas.models import Area, AreaLevel, Grid, HouseholdGroup
 from civicgrid.cases.setup_services import seed_taxonomy
+from civicgrid.demo.cases import build_cases, default_count
 from civicgrid.demo.geography import plan_grids, plan_villages
 from civicgrid.demo.org_units import DEPARTMENTS
 
@@ -32,6 +33,7 @@ class DemoSize:
     villages: int = 60
     grids: int = 600
     seed: int = 2026
+    cases: int | None = None  # None: about 33 per grid (20,000 for the default 600 grids)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ def build_demo(size: DemoSize | None = None) -> bool:
         orgs = _build_org_units()
         _build_users(orgs)
         seed_taxonomy()
+        build_cases(default_count(size.grids) if size.cases is None else size.cases, size.seed)
     return True
 
 
