@@ -119,7 +119,8 @@ def _validate(report: Report) -> Category | None:
         raise ValidationFailed("紧急程度无效。", code="invalid_urgency", fields={"urgency": ["无效"]})
     if not report.category:
         return None
-    category = Category.objects.filter(code=report.category, is_active=True).first()
+    category = (Category.objects.select_related("parent")
+                .filter(code=report.category, is_active=True).first())
     if category is None:
         raise ValidationFailed(f"事项分类 {report.category} 不存在。", code="unknown_category",
                                fields={"category": ["不存在"]})
