@@ -1,15 +1,28 @@
-"""``python -m benchmarks``: run every benchmark and refresh its section of docs/benchmarks.md."""
+"""``python -m benchmarks [locate|intake] [ARGS]``: run every benchmark (or the one named, with
+its own arguments) and refresh its section of docs/benchmarks.md."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
-from benchmarks import locate_bench
+from benchmarks import intake_bench, locate_bench
+
+BENCHMARKS: dict[str, Callable[[list[str] | None], int]] = {
+    "locate": locate_bench.main,
+    "intake": intake_bench.main,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    return locate_bench.main(args)
+    if args and args[0] in BENCHMARKS:
+        return BENCHMARKS[args[0]](args[1:])
+    status = 0
+    for name, bench in BENCHMARKS.items():
+        print(f"==== benchmark: {name} ====", flush=True)
+        status |= bench(list(args))
+    return status
 
 
 if __name__ == "__main__":
