@@ -34,6 +34,7 @@ from civicgrid.cases.workflow import (
     actor_department_ids,
     assignment_of,
     case_event_committed,
+    enter_stage,
     lead_assignment,
     record_event,
     transition,
@@ -164,6 +165,12 @@ def escalate(*, actor: User | None, case_id: int, reason: str,
         step.data = {"from": case.owner.pk, "to": parent.pk, "to_name": parent.name}
         case.owner = parent
         case.escalation_count += 1
+        # the centre that takes it over gets its own time for the stage, never less than was left
+        previous_due = case.due_at
+        enter_stage(case, case.state, step.now)
+        if previous_due is not None and case.due_at is not None and case.due_at < previous_due:
+            case.due_at = previous_due
+        step.data["due_at"] = case.due_at.isoformat() if case.due_at else None
     return step.case
 
 

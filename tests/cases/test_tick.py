@@ -91,9 +91,16 @@ def test_escalation_moves_an_untouched_case_up_once(cast, run):
     assert event.actor is None and event.actor_name == "系统" and "自动上报" in event.note
     assert topics(cast["center"], case) == ["escalate"]
 
+    # the district got its own time for the stage, never less than the township had left
+    assert case.due_at > late and case.stage_started_at <= case.due_at
     before = snapshot()
-    assert run(late + dt.timedelta(hours=48)).escalated == 0
+    assert run(late).escalated == 0  # the same tick again changes nothing
     assert snapshot() == before
+    assert run(case.due_at + dt.timedelta(hours=23)).escalated == 0  # overdue, not yet a day
+    # the district let its own deadline pass by a day too: up to the city, once
+    assert run(case.due_at + dt.timedelta(hours=24, minutes=1)).escalated == 1
+    case.refresh_from_db()
+    assert case.owner.code == "center-6402" and case.escalation_count == 2
 
 
 def test_overdue_handling_gets_one_system_supervision(cast, run):
