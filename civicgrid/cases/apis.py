@@ -250,7 +250,11 @@ class CaseViewSet(viewsets.GenericViewSet[Case]):
         responses={201: s.CaseCreatedSerializer, 200: s.CaseCreatedSerializer, **ACTION_ERRORS},
     )
     def create(self, request: Request) -> Response:
-        """上报事件（任一渠道）；即报即办时附 on_the_spot_result。"""
+        """上报事件（任一渠道）；即报即办时附 on_the_spot_result。
+
+        201（重放为 200）的响应体是精简的新事件：编号、状态、网格、受理中心、本环节时限与疑似重复；
+        流转记录、照片、派遣单与可执行动作见 Location 指向的详情（GET /api/v1/cases/{id}/）。
+        """
         form = s.CaseCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         d = form.validated_data

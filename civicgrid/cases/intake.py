@@ -34,7 +34,7 @@ from civicgrid.cases.models import (
     State,
     Urgency,
 )
-from civicgrid.cases.workflow import enter_stage, record_event, transition
+from civicgrid.cases.workflow import case_event_committed, enter_stage, record_event, transition
 from civicgrid.core.errors import Conflict, PermissionDenied, ValidationFailed
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
@@ -222,16 +222,11 @@ def _create(actor: User | None, report: Report, category: Category | None, grid:
                 continue
             raise
     stored = photos.store_cleaned(case=case, cleaned=cleaned, kind=PhotoKind.REPORT, actor=actor)
-    record_event(case=case, actor=actor, action="report", from_state="", to_state=case.state,
-                 note=report.description[:200], at=now,
-                 data={"channel": case.channel, "grid": case.grid.code if case.grid else "",
-                       "photos": [p.pk for p in stored], "anonymous": case.anonymous})
-    transaction.on_commit(lambda: _announce(case))
+    event = record_event(case=case, actor=actor, action="report", from_state="",
+                         to_state=case.state, note=report.description[:200], at=now,
+                         data={"channel": case.channel, "grid": case.grid.code if case.grid else "",
+                               "photos": [p.pk for p in stored], "anonymous": case.anonymous})
+    # the event just written, not a query for it: ``case.events.order_by("id").first()`` made
+    # PostgreSQL walk the whole timeline table by primary key (≈ 20 ms at 20,000 cases)
+    transaction.on_commit(lambda: case_event_committed.send(sender=Case, event=event, case=case))
     return case
-
-
-def _announce(case: Case) -> None:
-    from civicgrid.cases.workflow import case_event_committed
-
-    event = case.events.order_by("id").first()
-    case_event_committed.send(sender=Case, event=event, case=case)

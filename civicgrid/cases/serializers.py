@@ -190,13 +190,29 @@ class SuspectedDuplicateSerializer(serializers.Serializer[Any]):
     distance_m = serializers.FloatField(help_text="距离（米）")
 
 
-class CaseCreatedSerializer(CaseDetailSerializer):
-    """The new case, with the open cases nearby that look like the same problem (疑似重复)."""
+class CaseCreatedSerializer(serializers.Serializer[Case]):
+    """The 201 body of a report: what the reporter needs at once, and the suspected duplicates.
 
+    Lean on purpose (nothing here costs a query): the timeline, assignments, photos, deadlines
+    and allowed actions are in the detail (``Location``, ``GET /api/v1/cases/{id}/``).
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True, help_text="事件编号（电话里可读出）")
+    channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
+    category = serializers.CharField(source="category.code", read_only=True, allow_null=True,
+                                     help_text="事项分类编码")
+    urgency = serializers.ChoiceField(choices=Urgency.choices, read_only=True)
+    state = serializers.ChoiceField(choices=State.choices, read_only=True)
+    area_code = serializers.CharField(read_only=True)
+    grid = serializers.CharField(source="grid.code", read_only=True, allow_null=True,
+                                 help_text="网格编码（不在网格内时为 null）")
+    owner = serializers.IntegerField(source="owner_id", read_only=True, help_text="受理中心 id")
+    on_the_spot = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    due_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="本环节时限")
+    version = serializers.IntegerField(read_only=True)
     suspected_duplicates = serializers.SerializerMethodField()
-
-    class Meta(CaseDetailSerializer.Meta):
-        fields = [*CaseDetailSerializer.Meta.fields, "suspected_duplicates"]
 
     @extend_schema_field(SuspectedDuplicateSerializer(many=True))
     def get_suspected_duplicates(self, case: Case) -> Any:
