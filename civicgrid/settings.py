@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.cases",
     "civicgrid.notifications",
+    "civicgrid.open311",
 ]
 
 MIDDLEWARE = [

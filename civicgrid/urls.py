@@ -15,6 +15,7 @@ urlpatterns = [
     path("inbox/", include("civicgrid.notifications.urls")),
     path("audit/", include("civicgrid.core.audit_urls")),
     path("api/v1/", include("civicgrid.api_urls")),
+    path("open311/v2/", include("civicgrid.open311.urls")),  # GeoReport v2 (ADR 0006)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # a page for people: without a session, send them to the login page rather than a 401
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),

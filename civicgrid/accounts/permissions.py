@@ -11,6 +11,7 @@ PERMISSIONS: dict[str, str] = {
     "areas.view": "查看辖区内的区划与网格",
     "areas.manage": "维护区划、网格、联户组等基础数据",
     "orgs.manage": "维护综治中心与职能部门",
+    "integrations.manage": "管理外部系统接入（Open311 api_key 等）",
     "users.manage": "管理用户账号（建号、停用、解锁、重置密码）",
     "roles.manage": "角色授权与权限矩阵",
     "audit.view": "查阅与校验审计日志",
@@ -45,7 +46,8 @@ _CENTER_CASES = ("cases.view", "cases.report", "cases.register", "cases.reject",
 
 # code, 中文名, is one of the three admin roles (三员), default permissions
 ROLES: list[tuple[str, str, bool, tuple[str, ...]]] = [
-    ("sysadmin", "系统管理员", True, ("users.manage", "areas.manage", "orgs.manage", "areas.view")),
+    ("sysadmin", "系统管理员", True, ("users.manage", "areas.manage", "orgs.manage", "areas.view",
+      "integrations.manage")),
     ("secadmin", "安全管理员", True, ("roles.manage",)),
     ("auditor", "审计管理员", True, ("audit.view",)),
     ("leader", "领导", False, ("areas.view", "dashboard.view", "cases.view", "cases.supervise")),

@@ -22,6 +22,7 @@ from civicgrid.cases.setup_services import seed_taxonomy
 from civicgrid.demo.cases import build_cases, default_count
 from civicgrid.demo.geography import plan_grids, plan_villages
 from civicgrid.demo.org_units import DEPARTMENTS
+from civicgrid.open311.demo import issue_demo_key
 
 DISTRICT_CODE = "640202"
 DEMO_TOWNSHIP_CODE = "640202001"  # 长胜街道: the township of `street`, `grid`, `head`, `mediator`
@@ -139,6 +140,7 @@ def build_demo(size: DemoSize | None = None) -> bool:
         orgs = _build_org_units()
         _build_users(orgs)
         seed_taxonomy()
+        issue_demo_key(DISTRICT_CODE)  # Open311 api_key "demo-open311-key"
         build_cases(default_count(size.grids) if size.cases is None else size.cases, size.seed)
     return True
 
