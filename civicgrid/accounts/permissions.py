@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, str] = {
     "cases.verify": "核查（通过结案或返工）",
     "cases.callback": "回访评价",
     "cases.callback_own": "评价本人反映的事件",
+    "cases.import": "批量导入事件（12345 等外部系统的工单）",
     "dashboard.view": "查看指挥中心与考核数据",
     "mediation.manage": "矛盾纠纷排查与调解",
     "custody.manage": "涉案财物保管与流转",
@@ -42,7 +43,7 @@ PERMISSIONS: dict[str, str] = {
 
 _CENTER_CASES = ("cases.view", "cases.report", "cases.register", "cases.reject", "cases.merge",
                  "cases.dispatch", "cases.escalate", "cases.decide_extension", "cases.supervise",
-                 "cases.verify", "cases.callback")
+                 "cases.verify", "cases.callback", "cases.import")
 
 # code, 中文名, is one of the three admin roles (三员), default permissions
 ROLES: list[tuple[str, str, bool, tuple[str, ...]]] = [
@@ -53,7 +54,7 @@ ROLES: list[tuple[str, str, bool, tuple[str, ...]]] = [
     ("leader", "领导", False, ("areas.view", "dashboard.view", "cases.view", "cases.supervise")),
     ("center_operator", "综治中心受理员", False, ("areas.view", "dashboard.view", *_CENTER_CASES)),
     ("hotline_agent", "12345坐席", False,
-     ("areas.view", "cases.view", "cases.report", "cases.callback")),
+     ("areas.view", "cases.view", "cases.report", "cases.callback", "cases.import")),
     ("grid_member", "网格员", False,
      ("areas.view", "cases.view", "cases.report", "cases.resolve_on_spot", "cases.verify")),
     ("household_head", "联户长", False, ("areas.view", "cases.view", "cases.report")),
