@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "civicgrid.cases",
     "civicgrid.notifications",
     "civicgrid.open311",
+    "civicgrid.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -222,8 +223,33 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "civicgrid.core.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "civicgrid.core.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "civicgrid.core.api_limits.LimitedJSONParser",
+        "civicgrid.core.api_limits.LimitedFormParser",
+        "civicgrid.core.api_limits.LimitedMultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["civicgrid.core.api_limits.RateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
+# Requests per user (token or session) and per client address without login; "-" = no limit.
+# Counted in fixed windows in the cache below (per process with the default local-memory
+# cache; CIVICGRID_CACHE=db shares the counts through the database: run createcachetable).
+API_THROTTLE_RATES = {
+    "user": env_str("CIVICGRID_API_RATE_USER", "60000/min"),
+    "anon": env_str("CIVICGRID_API_RATE_ANON", "600/min"),
+}
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "civicgrid_cache"}
+        if env_choice("CIVICGRID_CACHE", "locmem", ("locmem", "db")) == "db"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "civicgrid"}
+    ),
+}
+# Outbound webhooks (docs/webhooks.md): POST timeout, retries with exponential backoff.
+WEBHOOK_TIMEOUT_SECONDS = env_int("CIVICGRID_WEBHOOK_TIMEOUT_SECONDS", 5, min_value=1, max_value=60)
+WEBHOOK_MAX_ATTEMPTS = env_int("CIVICGRID_WEBHOOK_MAX_ATTEMPTS", 8, min_value=1)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("CIVICGRID_WEBHOOK_RETRY_BASE_SECONDS", 30, min_value=1)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "civicgrid API",
     "DESCRIPTION": "市域社会治理 / 网格化管理 平台接口 (civicgrid)",

@@ -23,3 +23,8 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "civicgrid.core.views.handler400"
+handler403 = "civicgrid.core.views.handler403"
+handler404 = "civicgrid.core.views.handler404"
+handler500 = "civicgrid.core.views.handler500"

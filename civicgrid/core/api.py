@@ -1,17 +1,38 @@
-"""Shared API plumbing: one error format for all of /api/v1/, and pagination limits."""
+"""Shared API plumbing: one error format for all of /api/v1/, limits and throttling.
+
+Every answer that is not a success has the body ``{"code", "message", "fields"}``: domain
+errors, DRF's own errors (400/401/403/404/405/406/415/429), bodies that are too large (413)
+and, as a last resort, any unexpected exception (500, logged). Paths under /api/ that no
+view handles answer in the same format through ``core.views`` (handler404/400/403/500).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core import signals
+from django.core.exceptions import (
+    PermissionDenied as DjangoPermissionDenied,
+)
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
+from civicgrid.core.api_limits import PayloadTooLarge
 from civicgrid.core.errors import DomainError
+
+logger = logging.getLogger("civicgrid.api")
+
 
 _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
     exceptions.NotAuthenticated: ("not_authenticated", "未登录或令牌无效。"),
@@ -24,6 +45,7 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
     exceptions.Throttled: ("throttled", "请求过于频繁，请稍后再试。"),
     exceptions.ParseError: ("parse_error", "请求内容无法解析。"),
     exceptions.ValidationError: ("validation_failed", "提交的数据有误。"),
+    PayloadTooLarge: ("payload_too_large", "请求内容过大。"),
 }
 
 
@@ -31,16 +53,28 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return {"code": code, "message": message, "fields": fields or {}}
 
 
+def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError()
+    if isinstance(exc, UnicodeError):  # undecodable bytes in a query string or form field
+        return exceptions.ParseError()
+    return exc
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
+        set_rollback()
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+    exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        return server_error(exc, context)
     code, message = "error", "请求失败。"
     for klass, (klass_code, klass_message) in _DRF_CODES.items():
         if isinstance(exc, klass):
@@ -50,10 +84,25 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+    elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        fields = {"retry_after": int(exc.wait + 0.999)}
     response.data = error_body(code, message, fields)
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = "Token"
     return response
+
+
+def server_error(exc: Exception, context: dict[str, Any]) -> Response:
+    """The last resort: log the error with its traceback and answer 500 in our format."""
+    request = context.get("request")
+    django_request = getattr(request, "_request", request)
+    logger.error("unhandled API error on %s %s", getattr(request, "method", "?"),
+                 getattr(request, "path", "?"), exc_info=exc)
+    set_rollback()
+    # as Django does for a view that raises: error reporting (and the test client) hear of it
+    signals.got_request_exception.send(sender=None, request=django_request)
+    return Response(error_body("server_error", "服务器内部错误，请稍后重试。"),
+                    status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 class Pagination(PageNumberPagination):

@@ -1,0 +1,79 @@
+"""Outbound webhooks: who wants which case events (``Subscriber``) and each signed POST
+(``Delivery``) with its retry state. Tables only; ``services`` and ``delivery`` write them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Event(models.TextChoices):
+    CASE_CREATED = "case.created", "事件上报"
+    CASE_STATE_CHANGED = "case.state_changed", "状态变化"
+    CASE_DEADLINE_PASSED = "case.deadline_passed", "超过时限"
+
+
+class Subscriber(models.Model):
+    """A client system (a 12345 hotline system, a mini-program backend) that wants events."""
+
+    name = models.CharField("名称", max_length=64, unique=True)
+    url = models.URLField("推送地址", max_length=500)
+    secret = models.CharField("签名密钥", max_length=128, editable=False)
+    events = models.JSONField("订阅事件", default=list)
+    area = models.ForeignKey("areas.Area", verbose_name="辖区", on_delete=models.PROTECT,
+                             related_name="+",
+                             help_text="只推送该区划（含下级）内的事件")
+    active = models.BooleanField("启用", default=True)
+    failing_since = models.DateTimeField("推送失败起始", null=True, blank=True, db_index=True)
+    last_success_at = models.DateTimeField("最近成功推送", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "推送订阅方"
+        verbose_name_plural = "推送订阅方"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "待推送"
+    FAILED = "failed", "失败待重试"
+    SENT = "sent", "已送达"
+    DEAD = "dead", "放弃"
+
+
+class Delivery(models.Model):
+    subscriber = models.ForeignKey(Subscriber, verbose_name="订阅方", on_delete=models.CASCADE,
+                                   related_name="deliveries")
+    uuid = models.UUIDField("投递编号", default=uuid.uuid4, unique=True, editable=False)
+    event_id = models.CharField("事件编号", max_length=64)
+    event = models.CharField("事件类型", max_length=32, choices=Event.choices)
+    payload = models.JSONField("内容")
+    status = models.CharField("状态", max_length=8, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试")
+    last_status_code = models.PositiveSmallIntegerField("最近响应码", null=True, blank=True)
+    last_error = models.TextField("最近错误", blank=True)
+    sent_at = models.DateTimeField("送达时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "推送记录"
+        verbose_name_plural = "推送记录"
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "event_id"],
+                                    name="webhooks_delivery_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"],
+                                name="webhooks_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscriber_id} ({self.status})"
