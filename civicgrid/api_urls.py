@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from civicgrid.accounts.apis import ObtainTokenView
 from civicgrid.areas.apis import AreaViewSet, GridViewSet
 from civicgrid.cases.apis import CaseViewSet
+from civicgrid.cases.import_apis import CaseImportView
 from civicgrid.notifications.apis import NotificationViewSet
 
 router = DefaultRouter()
@@ -17,5 +18,6 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("imports/cases/", CaseImportView.as_view(), name="api-import-cases"),
     path("", include(router.urls)),
 ]

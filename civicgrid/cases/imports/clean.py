@@ -1,0 +1,235 @@
+"""One export row → a ``Row`` ready to write, or a ``Rejected`` with its reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from civicgrid.areas.coords import gcj02_to_wgs84
+from civicgrid.areas.models import Area, AreaLevel
+from civicgrid.cases.imports.mapping import URGENCY_NAMES, Mapping
+from civicgrid.cases.models import Category
+from civicgrid.core import parsers
+from civicgrid.core.errors import ValidationFailed
+from civicgrid.core.parsers import ParseError
+
+CATEGORY_SPLIT = re.compile(r"\s*(?:->|→|>|/|\\|－>)\s*")
+MAX_DESCRIPTION = 20_000
+
+
+@dataclass
+class Row:
+    number: int
+    source_ref: str
+    reported_at: dt.datetime
+    title: str
+    description: str
+    category: Category | None
+    urgency: str
+    address: str
+    phone: str
+    reporter_name: str
+    lng: float | None
+    lat: float | None
+    area_code: str  # named district/street/village, or the import's root
+    closed_at: dt.datetime | None  # set: the export says the work order is finished
+
+
+@dataclass(frozen=True)
+class Rejected:
+    number: int
+    source_ref: str
+    code: str
+    reason: str
+
+
+class RowError(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+class Cleaner:
+    """Everything a row is checked against, loaded once per import."""
+
+    def __init__(self, mapping: Mapping, headers: list[str], root: Area,
+                 now: dt.datetime) -> None:
+        self.mapping, self.root, self.now = mapping, root, now
+        position = {h: i for i, h in reversed(list(enumerate(headers))) if h}
+        self.columns: dict[str, int] = {}
+        for name, candidates in mapping.columns.items():
+            for header in candidates:
+                if header in position:
+                    self.columns[name] = position[header]
+                    break
+        if "source_ref" not in self.columns:
+            raise ValidationFailed("找不到工单编号列（source_ref），请检查列名或映射文件。",
+                                   code="missing_column", fields={"source_ref": ["缺少列"]})
+        if "description" not in self.columns and "title" not in self.columns:
+            raise ValidationFailed("找不到诉求内容列（description），请检查列名或映射文件。",
+                                   code="missing_column", fields={"description": ["缺少列"]})
+        self._load_categories()
+        self._load_areas()
+
+    # --- reference data ----------------------------------------------------------------------
+
+    def _load_categories(self) -> None:
+        cats = list(Category.objects.filter(is_active=True).select_related("parent"))
+        self.by_code = {c.code: c for c in cats}
+        self.by_name: dict[str, Category] = {}
+        for c in sorted(cats, key=lambda c: c.parent_id is None):  # a 小类 before a 大类 of one name
+            self.by_name.setdefault(c.name, c)
+        for name, code in self.mapping.categories.items():
+            if code not in self.by_code:
+                raise ValidationFailed(f"映射文件中的分类编码 {code}（{name}）不存在。",
+                                       code="unknown_category")
+        self.default_category = None
+        if self.mapping.default_category:
+            self.default_category = self.by_code.get(self.mapping.default_category)
+            if self.default_category is None:
+                raise ValidationFailed(f"默认分类 {self.mapping.default_category} 不存在。",
+                                       code="unknown_category")
+
+    def _load_areas(self) -> None:
+        rows = Area.objects.filter(code__startswith=self.root.code).values_list(
+            "name", "code", "level")
+        self.area_by_name: dict[str, str] = {}
+        for name, code, level in sorted(rows, key=lambda r: len(r[1])):
+            if code == self.root.code or not name:
+                continue
+            self.area_by_name.setdefault(name, code)
+            short = re.sub(r"(街道办事处|街道|社区居委会|居委会|村委会|社区|镇|乡|村)$", "", name)
+            if len(short) >= 2 and level != AreaLevel.COUNTY:
+                self.area_by_name.setdefault(short, code)
+        names = sorted(self.area_by_name, key=len, reverse=True)
+        self.area_pattern = re.compile("|".join(map(re.escape, names))) if names else None
+
+    # --- one row -----------------------------------------------------------------------------
+
+    def _cell(self, cells: list[Any], name: str) -> Any:
+        i = self.columns.get(name)
+        if i is None or i >= len(cells):
+            return None
+        value = cells[i]
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    def _text(self, cells: list[Any], name: str) -> str:
+        value = self._cell(cells, name)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a work-order number Excel stored as a number
+        return str(value).replace("\x00", "").strip()
+
+    def _category(self, raw: str) -> Category | None:
+        if not raw:
+            return self.default_category
+        code = self.mapping.categories.get(raw)
+        if code:
+            return self.by_code[code]
+        parts = [p for p in CATEGORY_SPLIT.split(raw) if p]
+        for part in reversed(parts):  # the most specific level the export names
+            code = self.mapping.categories.get(part)
+            if code:
+                return self.by_code[code]
+            found = self.by_code.get(part) or self.by_name.get(part)
+            if found is not None:
+                return found
+        return self.default_category
+
+    def _place(self, area_text: str, address: str) -> str:
+        if self.area_pattern is None:
+            return self.root.code
+        if area_text:
+            found = [self.area_by_name[m] for m in self.area_pattern.findall(area_text)]
+            if not found:
+                raise RowError("unknown_area", f"被反映区/街道「{area_text}」不在 "
+                                               f"{self.root.name} 范围内。")
+            best = max(found, key=len)
+        else:
+            best = self.root.code
+        # the address may name a village or street inside the named area
+        for match in self.area_pattern.findall(address):
+            code = self.area_by_name[match]
+            if code.startswith(best) and len(code) > len(best):
+                best = code
+        return best
+
+    def _point(self, cells: list[Any]) -> tuple[float | None, float | None]:
+        text = self._cell(cells, "location")
+        lng_raw, lat_raw = self._cell(cells, "lng"), self._cell(cells, "lat")
+        if text is None and lng_raw is None and lat_raw is None:
+            return None, None
+        try:
+            if text is not None:
+                lng, lat = parsers.parse_coordinates(text)
+            else:
+                lng = parsers.parse_coordinate(lng_raw)[0]
+                lat = parsers.parse_coordinate(lat_raw)[0]
+                if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+                    raise ParseError("坐标超出范围。", code="coordinate_out_of_range")
+        except ParseError as exc:
+            raise RowError(exc.code, f"坐标：{exc.message}") from None
+        if self.mapping.crs == "gcj02":
+            lng, lat = gcj02_to_wgs84(lng, lat)
+        return lng, lat
+
+    def _when(self, cells: list[Any], name: str, label: str) -> dt.datetime | None:
+        value = self._cell(cells, name)
+        if value is None:
+            return None
+        try:
+            return parsers.parse_datetime(value, formats=self.mapping.date_formats,
+                                          serials=self.mapping.excel_serials)
+        except ParseError as exc:
+            raise RowError(exc.code, f"{label}：{exc.message}") from None
+
+    def clean(self, number: int, cells: list[Any]) -> Row:
+        if cells and isinstance(cells[0], ValueError):
+            raise RowError("invalid_row", str(cells[0]))
+        ref = self._text(cells, "source_ref")
+        if not ref:
+            raise RowError("required", "缺少工单编号。")
+        if len(ref) > 64:
+            raise RowError("too_long", "工单编号超过 64 个字符。")
+        description = self._text(cells, "description")
+        title = self._text(cells, "title")
+        if not description:
+            if not title:
+                raise RowError("required", "缺少诉求内容。")
+            description = title
+        if len(description) > MAX_DESCRIPTION:
+            raise RowError("too_long", f"诉求内容超过 {MAX_DESCRIPTION} 字。")
+        title = " ".join((title or description[:self.mapping.title_length]).split())[:120]
+        reported_at = self._when(cells, "reported_at", "来电时间") or self.now
+        if reported_at > self.now + dt.timedelta(days=1):
+            raise RowError("invalid_datetime", "来电时间在未来。")
+        phone = self._text(cells, "phone")
+        if phone:
+            try:
+                phone = parsers.parse_phone(phone)
+            except ParseError as exc:
+                raise RowError(exc.code, f"联系电话：{exc.message}") from None
+        category = self._category(self._text(cells, "category"))
+        urgency_text = self._text(cells, "urgency")
+        urgency = URGENCY_NAMES.get(urgency_text) if urgency_text else None
+        if urgency_text and urgency is None:
+            raise RowError("invalid_urgency", f"紧急程度「{urgency_text}」无效。")
+        address = self._text(cells, "address")[:200]
+        lng, lat = self._point(cells)
+        area_code = self._place(self._text(cells, "area"), address)
+        closed_at = None
+        status = self._text(cells, "status")
+        if status and status in self.mapping.closed_values:
+            closed_at = self._when(cells, "closed_at", "办结时间") or reported_at
+        return Row(number=number, source_ref=ref, reported_at=reported_at, title=title,
+                   description=description, category=category,
+                   urgency=urgency or (category.urgency if category else "normal"),
+                   address=address, phone=phone[:32],
+                   reporter_name=self._text(cells, "reporter_name")[:64], lng=lng, lat=lat,
+                   area_code=area_code, closed_at=closed_at)

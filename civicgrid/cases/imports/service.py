@@ -1,0 +1,268 @@
+"""``import_cases``: the one service behind ``civicgrid import-cases`` and the imports API.
+
+Rows are cleaned one by one (a bad row is rejected with its row number and reason, never
+stopping the others), placed in bulk (grid by point, else the named street/village, else the
+import's root area; owner centre by ``routing.owner_for``; accept deadline from the policy
+table), and written in chunks: each chunk is one transaction holding its cases and their
+timeline rows, so a row is either wholly imported or not at all. The work-order number with
+the source name (``Case.channel_detail``) is the upsert key: an unchanged row changes nothing,
+a changed one updates the case's text and adds an ``import_update`` timeline entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.db import IntegrityError
+from django.db.models import F
+from django.utils import timezone
+
+from civicgrid.accounts.models import User
+from civicgrid.accounts.scope import scope_for
+from civicgrid.areas import locator
+from civicgrid.areas.models import Area, AreaLevel, Grid
+from civicgrid.cases import deadlines, routing
+from civicgrid.cases.imports import loader
+from civicgrid.cases.imports.clean import Cleaner, Rejected, Row, RowError
+from civicgrid.cases.imports.mapping import Mapping
+from civicgrid.cases.imports.reader import read_table
+from civicgrid.cases.intake import new_code
+from civicgrid.cases.models import Case, CaseEvent, Stage, State
+from civicgrid.cases.workflow import write_transaction
+from civicgrid.core import audit
+from civicgrid.core.errors import PermissionDenied, ValidationFailed
+
+CHUNK = 20_000
+UPDATED_FIELDS = ("title", "description", "address", "reporter_name", "reporter_phone")
+
+
+@dataclass
+class ImportResult:
+    source: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {"source": self.source, "rows": self.rows, "created": self.created,
+                "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": len(self.rejected), "seconds": round(self.seconds, 3)}
+
+
+def default_root(actor: User | None) -> Area:
+    """The widest area the actor may import into; for the system, the only county (demo)."""
+    if actor is not None:
+        prefixes = sorted(scope_for(actor, "cases.import").area_prefixes, key=len)
+        area = Area.objects.filter(code=prefixes[0]).first() if prefixes else None
+        if area is not None:
+            return area
+    counties = list(Area.objects.filter(level=AreaLevel.COUNTY).order_by("code")[:2])
+    if len(counties) == 1:
+        return counties[0]
+    raise ValidationFailed("请指定导入的区划范围（root_area）。", code="root_area_required")
+
+
+def _root(actor: User | None, mapping: Mapping) -> Area:
+    if actor is not None:
+        scope = scope_for(actor, "cases.import")
+        if scope.is_empty:
+            raise PermissionDenied("您无权批量导入事件。", code="action_not_permitted")
+    if not mapping.root_area:
+        return default_root(actor)
+    root = Area.objects.filter(code=mapping.root_area).first()
+    if root is None:
+        raise ValidationFailed(f"区划 {mapping.root_area} 不存在。", code="unknown_area")
+    if actor is not None and not scope.covers_code(root.code):
+        raise PermissionDenied(f"您无权向 {root.name} 导入事件。", code="action_not_permitted")
+    return root
+
+
+class Placer:
+    """Grid, owner centre and accept deadline for cleaned rows, with everything cached."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.grid_ids = dict(Grid.objects.current().values_list("code", "pk"))
+        self._owners: dict[str, tuple[int, str]] = {}
+        self._due: dict[tuple[int | None, str, str], dt.datetime] = {}
+        self.policies = list(deadlines.DeadlinePolicy.objects.filter(stage=Stage.ACCEPT))
+
+    def owner(self, area_code: str) -> tuple[int, str]:
+        key = area_code[:9]
+        if key not in self._owners:
+            center = routing.owner_for(area_code)
+            self._owners[key] = (center.pk, center.area.level)
+        return self._owners[key]
+
+    def due(self, row: Row, level: str) -> dt.datetime:
+        key = (row.category.pk if row.category else None, row.urgency, level)
+        if key not in self._due:
+            policy = deadlines.best_policy(self.policies, stage=Stage.ACCEPT, category=row.category,
+                                           urgency=row.urgency, area_level=level)
+            self._due[key] = deadlines._limit(policy, Stage.ACCEPT).due(self.now)
+        return self._due[key]
+
+    def grids(self, rows: list[Row]) -> list[str | None]:
+        found: list[str | None] = [None] * len(rows)
+        with_point = [i for i, r in enumerate(rows) if r.lng is not None]
+        if with_point:
+            codes = locator.locate_many([rows[i].lng for i in with_point],  # type: ignore[misc]
+                                        [rows[i].lat for i in with_point])  # type: ignore[misc]
+            for i, code in zip(with_point, codes, strict=True):
+                found[i] = code
+        return found
+
+
+@contextmanager
+def _chunk_transaction(source: str) -> Iterator[None]:
+    with write_transaction():
+        loader.lock_source(source)
+        yield
+
+
+def _existing(source: str, refs: list[str]) -> dict[str, tuple[Any, ...]]:
+    found: dict[str, tuple[Any, ...]] = {}
+    for i in range(0, len(refs), 2000):
+        for values in (Case.objects.filter(channel_detail=source, source_ref__in=refs[i:i + 2000])
+                       .values_list("source_ref", "pk", "state", *UPDATED_FIELDS)):
+            found[values[0]] = values[1:]
+    return found
+
+
+class Importer:
+    def __init__(self, *, actor: User | None, mapping: Mapping, now: dt.datetime) -> None:
+        self.actor, self.mapping, self.now = actor, mapping, now
+        self.placer = Placer(now)
+        self.cases = loader.case_table(now)
+        self.events = loader.event_table(now)
+        self.actor_name = (actor.display_name or actor.username) if actor else "系统"
+        self.actor_org = actor.org_unit_id if actor else None
+
+    def _case_row(self, case_id: int, row: Row, grid: str | None) -> tuple[Any, ...]:
+        area_code = grid or row.area_code
+        owner_id, level = self.placer.owner(area_code)
+        closed = row.closed_at is not None
+        return (case_id, new_code(), self.mapping.channel, self.mapping.source, row.source_ref,
+                row.category.pk if row.category else None, row.urgency, row.title,
+                row.description, row.address, row.lng, row.lat,
+                self.placer.grid_ids.get(grid) if grid else None, area_code, owner_id,
+                State.CLOSED if closed else State.REPORTED, row.reporter_name, row.phone,
+                row.reported_at, row.closed_at, self.now,
+                None if closed else self.placer.due(row, level), self.now)
+
+    def _event_row(self, case_id: int, row: Row, grid: str | None, state: str,
+                   action: str = "import", from_state: str = "") -> tuple[Any, ...]:
+        data = json.dumps({"channel": self.mapping.channel, "source": self.mapping.source,
+                           "source_ref": row.source_ref, "row": row.number, "grid": grid or "",
+                           "reported_at": row.reported_at.isoformat()}, ensure_ascii=False)
+        return (case_id, self.now, self.actor.pk if self.actor else None, self.actor_name,
+                self.actor_org, action, from_state, state, row.description[:200], data)
+
+    def write(self, rows: list[Row], result: ImportResult) -> None:
+        """One chunk in one transaction; a lost race on a case code is retried."""
+        for attempt in range(3):
+            try:
+                with _chunk_transaction(self.mapping.source):
+                    self._write(rows, result)
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+
+    def _write(self, rows: list[Row], result: ImportResult) -> None:
+        existing = _existing(self.mapping.source, [r.source_ref for r in rows])
+        fresh = [r for r in rows if r.source_ref not in existing]
+        changed: list[tuple[Row, tuple[Any, ...]]] = []
+        unchanged = 0
+        for r in rows:
+            old = existing.get(r.source_ref)
+            if old is None:
+                continue
+            if tuple(old[2:]) == (r.title, r.description, r.address, r.reporter_name, r.phone):
+                unchanged += 1
+            else:
+                changed.append((r, old))
+        # placing may reject rows (a place with no centre): those never reach the database
+        placed: list[tuple[Row, str | None]] = []
+        rejected: list[Rejected] = []
+        for r, grid in zip(fresh, self.placer.grids(fresh), strict=True):
+            try:
+                self.placer.owner(grid or r.area_code)
+            except ValidationFailed as exc:
+                rejected.append(Rejected(r.number, r.source_ref, exc.code, exc.message))
+                continue
+            placed.append((r, grid))
+        ids = loader.reserve_case_ids(len(placed))
+        case_rows = [self._case_row(i, r, g) for i, (r, g) in zip(ids, placed, strict=True)]
+        self.cases.write(case_rows)
+        self.events.write(self._event_row(i, r, g, c[15])
+                          for i, (r, g), c in zip(ids, placed, case_rows, strict=True))
+        for r, old in changed:
+            Case.objects.filter(pk=old[0]).update(
+                title=r.title, description=r.description, address=r.address,
+                reporter_name=r.reporter_name, reporter_phone=r.phone,
+                version=F("version") + 1, updated_at=self.now)
+        if changed:
+            CaseEvent.objects.bulk_create([CaseEvent(
+                case_id=old[0], at=self.now, actor=self.actor, actor_name=self.actor_name,
+                actor_org_id=self.actor_org, action="import_update", from_state=old[1],
+                to_state=old[1], note=r.description[:200],
+                data={"source": self.mapping.source, "source_ref": r.source_ref, "row": r.number,
+                      "fields": [f for f, a, b in zip(UPDATED_FIELDS, old[2:], (
+                          r.title, r.description, r.address, r.reporter_name, r.phone),
+                          strict=True) if a != b]},
+            ) for r, old in changed])
+        result.rejected.extend(rejected)
+        result.created += len(placed)
+        result.updated += len(changed)
+        result.unchanged += unchanged
+
+
+def import_cases(*, actor: User | None, file: IO[bytes], name: str = "", mapping: Mapping,
+                 progress: Callable[[int], None] | None = None,
+                 on_total: Callable[[int | None], None] | None = None) -> ImportResult:
+    """Import a CSV/.xlsx export. ``actor=None``: the system (the command without --user)."""
+    started = time.perf_counter()
+    root = _root(actor, mapping)
+    now = timezone.now()
+    table = read_table(file, name=name, sheet=mapping.sheet)
+    if on_total is not None:
+        on_total(table.total)
+    cleaner = Cleaner(mapping, table.headers, root, now)
+    importer = Importer(actor=actor, mapping=mapping, now=now)
+    result = ImportResult(source=mapping.source)
+    seen: dict[str, int] = {}
+    chunk: list[Row] = []
+    for number, cells in table.rows:
+        result.rows += 1
+        try:
+            row = cleaner.clean(number, cells)
+            if row.source_ref in seen:
+                raise RowError("duplicate_ref", f"工单编号 {row.source_ref} 与第 {seen[row.source_ref]} "
+                                                "行重复。")
+            seen[row.source_ref] = number
+            chunk.append(row)
+        except RowError as exc:
+            ref = cleaner._text(cells, "source_ref") if not isinstance(cells[0], ValueError) else ""
+            result.rejected.append(Rejected(number, ref, exc.code, exc.reason))
+        if len(chunk) >= CHUNK:
+            importer.write(chunk, result)
+            chunk = []
+        if progress is not None:
+            progress(1)
+    if chunk:
+        importer.write(chunk, result)
+    result.rejected.sort(key=lambda r: r.number)
+    result.seconds = time.perf_counter() - started
+    audit.record(actor=actor, action="cases.import", target=f"{mapping.source}:{name}"[:200],
+                 data=result.summary())
+    return result
