@@ -67,3 +67,14 @@ def cast(db):  # type: ignore[no-untyped-def]
     users = {u.username: u for u in User.objects.filter(username__in=CAST)}
     assert set(users) == set(CAST), "the test city is missing demo users"
     return users
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with empty in-process caches (``core.refcache``): the previous test's
+    rows were rolled back without a commit to announce it."""
+    from civicgrid.core import refcache
+
+    refcache.clear()
+    yield
+    refcache.clear()

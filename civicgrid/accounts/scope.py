@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from civicgrid.accounts.models import RoleGrant, User
+from civicgrid.core import refcache
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,25 @@ class Scope:
         return code in self.grid_codes or any(code.startswith(p) for p in prefixes)
 
 
-def _grants(user: User) -> list[tuple[RoleGrant, frozenset[str]]]:
+Grants = list[tuple[RoleGrant, frozenset[str]]]
+
+
+def _load_grants(user_id: int) -> Grants:
+    rows = (
+        RoleGrant.objects.filter(user_id=user_id)
+        .select_related("role", "area", "org_unit__area")
+        .prefetch_related("role__permissions")
+    )
+    return [(g, frozenset(p.permission for p in g.role.permissions.all())) for g in rows]
+
+
+def _grants(user: User) -> Grants:
+    """The user's grants with their roles' permissions: on the user object for one request,
+    and across requests in ``core.refcache`` (any grant, role or matrix change reloads)."""
     cached = getattr(user, "_civicgrid_grants", None)
     if cached is None:
-        rows = (
-            RoleGrant.objects.filter(user=user)
-            .select_related("role", "area", "org_unit__area")
-            .prefetch_related("role__permissions")
-        )
-        cached = [(g, frozenset(p.permission for p in g.role.permissions.all())) for g in rows]
+        user_id = user.pk
+        cached = refcache.get(("grants", user_id), lambda: _load_grants(user_id))
         user._civicgrid_grants = cached  # type: ignore[attr-defined]
     return cached
 

@@ -22,7 +22,7 @@ from civicgrid.accounts.models import (
 from civicgrid.accounts.permissions import ADMIN_ROLE_CODES, PERMISSIONS, ROLES
 from civicgrid.accounts.scope import can, forget_cached_grants
 from civicgrid.areas.models import Area
-from civicgrid.core import audit
+from civicgrid.core import audit, refcache
 from civicgrid.core.errors import Conflict, PermissionDenied, ValidationFailed
 
 # Held only by the three admin roles (三员); no business role may carry them.
@@ -42,6 +42,8 @@ def seed_roles() -> int:
                 RolePermission.objects.bulk_create(
                     [RolePermission(role=role, permission=p) for p in perms]
                 )
+        if created:
+            refcache.bump()  # bulk_create sends no signals
     return created
 
 
@@ -148,6 +150,7 @@ def set_role_permissions(*, actor: User, role: Role, permissions: Iterable[str])
         RolePermission.objects.bulk_create(
             [RolePermission(role=role, permission=p) for p in sorted(wanted - have)]
         )
+        refcache.bump()  # every holder's grants change; bulk_create sends no signals
         audit.record(actor=actor, action="role.permissions_set", target=f"role:{role.code}",
                      data={"permissions": sorted(wanted)})
 

@@ -22,11 +22,15 @@ import threading
 import time
 from array import array
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 from shapely import STRtree
 from shapely.geometry import shape
+
+if TYPE_CHECKING:
+    from civicgrid.areas.models import Grid
 
 RECHECK_SECONDS = 5.0
 CELLS_PER_GRID = 49  # raster resolution: about 7 × 7 cells per (median) grid
@@ -48,6 +52,7 @@ class GridIndex:
             codes.append(code)
             geoms.append(geom)
         self.codes: list[str] = codes
+        self.ids: dict[str, int] = {}  # code → Grid pk, when built from the database
         self._codes_or_none = np.array([*codes, None], dtype=object)  # index -1 → None
         self.geoms = np.array(geoms, dtype=object)
         shapely.prepare(self.geoms)
@@ -180,8 +185,17 @@ def _stored_version() -> int:
 def build_from_database() -> GridIndex:
     from civicgrid.areas.models import Grid
 
-    rows = Grid.objects.current().order_by("code").values_list("code", "geometry")
-    return GridIndex((code, shape(geometry)) for code, geometry in rows.iterator(chunk_size=2000))
+    rows = Grid.objects.current().order_by("code").values_list("pk", "code", "geometry")
+    ids: dict[str, int] = {}
+
+    def items() -> Iterable[tuple[str, shapely.Geometry]]:
+        for pk, code, geometry in rows.iterator(chunk_size=2000):
+            ids.setdefault(code, pk)
+            yield code, shape(geometry)
+
+    index = GridIndex(items())
+    index.ids = ids
+    return index
 
 
 def current_index() -> GridIndex:
@@ -210,6 +224,22 @@ def invalidate() -> None:
 def locate(lng: float, lat: float) -> str | None:
     """WGS-84 point → code of the current grid that contains it."""
     return current_index().locate(lng, lat)
+
+
+def locate_grid(lng: float, lat: float) -> Grid | None:
+    """WGS-84 point → the current grid that contains it, without a query.
+
+    The instance carries ``id`` and ``code`` from the index; any other field is deferred (read
+    from the database on first access).
+    """
+    from civicgrid.areas.models import Grid
+
+    index = current_index()
+    code = index.locate(lng, lat)
+    pk = index.ids.get(code) if code is not None else None
+    if code is None or pk is None:
+        return None
+    return Grid.from_db("default", ["id", "code"], [pk, code])
 
 
 def locate_many(lngs: Sequence[float], lats: Sequence[float]) -> list[str | None]:

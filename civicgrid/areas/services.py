@@ -30,7 +30,7 @@ from civicgrid.areas.importers.grids_geojson import (
 )
 from civicgrid.areas.models import LEVEL_BY_LENGTH, Area, AreaLevel, Grid, HouseholdGroup
 from civicgrid.areas.signals import bump_grid_index_version
-from civicgrid.core import audit
+from civicgrid.core import audit, refcache
 from civicgrid.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 BATCH_SIZE = 1000
@@ -122,6 +122,8 @@ def import_areas(
             updated += len(changed)
         bar.update(unchanged)
         bar.close()
+        if created or updated:
+            refcache.bump()  # bulk writes send no signals; grants and centres hold area codes
         if created or updated:
             _audit(actor, "areas.import", source,
                    {"created": created, "updated": updated, "unchanged": unchanged})

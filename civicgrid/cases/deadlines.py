@@ -30,6 +30,7 @@ from civicgrid.cases.models import (
     Stage,
     State,
 )
+from civicgrid.core import refcache
 from civicgrid.core.workcalendar import add_workdays
 
 # Used when no policy row matches at all (a fresh install before the defaults are loaded).
@@ -85,8 +86,13 @@ def _limit(policy: DeadlinePolicy | None, stage: str) -> Limit:
     return Limit(policy.amount, policy.unit, policy.due_soon_ratio)
 
 
+def all_policies() -> list[DeadlinePolicy]:
+    """Every policy row (a few dozen), cached across requests (``core.refcache``)."""
+    return refcache.get("deadline_policies", lambda: list(DeadlinePolicy.objects.all()))
+
+
 def limit_for(*, stage: str, category: Category | None, urgency: str, area_level: str) -> Limit:
-    policies = DeadlinePolicy.objects.filter(stage=stage)
+    policies = all_policies()  # best_policy keeps the stage's rows
     return _limit(best_policy(policies, stage=stage, category=category, urgency=urgency,
                               area_level=area_level), stage)
 

@@ -59,7 +59,9 @@ def similar_open_candidates(*, user: User | None, case: Case, limit: int = 10,
             .filter(category_id=case.category_id, state__in=sorted(OPEN_STATES),
                     merged_into__isnull=True, created_at__gte=since,
                     lng__gte=min_lng, lng__lte=max_lng, lat__gte=min_lat, lat__lte=max_lat)
-            .exclude(pk=case.pk))
+            .exclude(pk=case.pk)
+            # only what callers show: no joins, no grid geometry to decode per candidate
+            .select_related(None).only("id", "code", "title", "state", "lng", "lat", "created_at"))
     found = []
     for other in rows:
         assert other.lng is not None and other.lat is not None

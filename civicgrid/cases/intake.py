@@ -35,6 +35,7 @@ from civicgrid.cases.models import (
     Urgency,
 )
 from civicgrid.cases.workflow import case_event_committed, enter_stage, record_event, transition
+from civicgrid.core import refcache
 from civicgrid.core.errors import Conflict, PermissionDenied, ValidationFailed
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
@@ -88,11 +89,9 @@ def _place(report: Report) -> tuple[Grid | None, str, float | None, float | None
                                    fields={"grid": ["不存在"]})
         return grid, grid.code, lng, lat
     if lng is not None and lat is not None:
-        code = locator.locate(lng, lat)
-        if code is not None:
-            grid = Grid.objects.current().filter(code=code).first()
-            if grid is not None:
-                return grid, grid.code, lng, lat
+        grid = locator.locate_grid(lng, lat)
+        if grid is not None:
+            return grid, grid.code, lng, lat
     if report.area_code:
         area = Area.objects.filter(code=report.area_code).first()
         if area is None:
@@ -119,12 +118,17 @@ def _validate(report: Report) -> Category | None:
         raise ValidationFailed("紧急程度无效。", code="invalid_urgency", fields={"urgency": ["无效"]})
     if not report.category:
         return None
-    category = (Category.objects.select_related("parent")
-                .filter(code=report.category, is_active=True).first())
+    category = active_categories().get(report.category)
     if category is None:
         raise ValidationFailed(f"事项分类 {report.category} 不存在。", code="unknown_category",
                                fields={"category": ["不存在"]})
     return category
+
+
+def active_categories() -> dict[str, Category]:
+    """Active categories by code, with their parents (cached: ``core.refcache``)."""
+    return refcache.get("active_categories", lambda: {
+        c.code: c for c in Category.objects.select_related("parent").filter(is_active=True)})
 
 
 def report_case(*, actor: User | None, report: Report, files: Sequence[UploadedFile] = (),
@@ -150,17 +154,29 @@ def report_case_once(*, actor: User | None, report: Report, files: Sequence[Uplo
     # the key answers only to its own sender: another user reusing it gets a 409, not the case
     fingerprint = hashlib.sha256(
         f"{actor.pk if actor else '-'}:{report.fingerprint()}".encode()).hexdigest()
-    if key:
+    # A first send (the usual case) is told apart from a replay by the key's unique index:
+    # inserting the key row fails for a replay, its transaction rolls back, and the stored
+    # case answers. Only a report with photos looks first, as the files are written before
+    # the key row.
+    if key and files:
         existing = _replay(key, fingerprint)
         if existing is not None:
             return existing, False
-    category = _validate(report)
-    cleaned = photos.clean_all(files)  # checked before anything is written
-    located = photos.first_location(cleaned)
-    if report.lng is None and report.lat is None and located is not None:
-        # no point given: the photo's EXIF GPS (WGS-84) places the report
-        report = dataclasses.replace(report, lng=located[0], lat=located[1], crs="wgs84")
-    grid, area_code, lng, lat = _place(report)
+    try:
+        category = _validate(report)
+        cleaned = photos.clean_all(files)  # checked before anything is written
+        located = photos.first_location(cleaned)
+        if report.lng is None and report.lat is None and located is not None:
+            # no point given: the photo's EXIF GPS (WGS-84) places the report
+            report = dataclasses.replace(report, lng=located[0], lat=located[1], crs="wgs84")
+        grid, area_code, lng, lat = _place(report)
+    except ValidationFailed:
+        # a replay answers with its case even if the report would no longer pass (a category
+        # retired since); another report under a used key is a 409, as always
+        existing = _replay(key, fingerprint) if key and not files else None
+        if existing is not None:
+            return existing, False
+        raise
     try:
         with transaction.atomic():  # one transaction: the case, its key and 即报即办 together
             case = _create(actor, report, category, grid, area_code, lng, lat, cleaned)

@@ -150,6 +150,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"], name="case_state_due"),
             models.Index(fields=["owner", "state"], name="case_owner_state"),
+            # the duplicate search of every report: same category, a latitude band
+            models.Index(fields=["category", "lat"], name="case_category_lat"),
         ]
 
     def __str__(self) -> str:

@@ -6,17 +6,24 @@ from django.db.models import QuerySet
 
 from civicgrid.accounts.models import DepartmentType, OrgKind, OrgUnit
 from civicgrid.areas.models import CODE_LENGTH, AreaLevel
+from civicgrid.core import refcache
 from civicgrid.core.errors import ValidationFailed
 
 _CENTER_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.COUNTY, AreaLevel.CITY, AreaLevel.PROVINCE)
+
+
+def active_centers() -> dict[str, OrgUnit]:
+    """Active centres by the code of their area (cached across requests: ``core.refcache``)."""
+    return refcache.get("active_centers", lambda: {
+        c.area.code: c for c in OrgUnit.objects.filter(kind=OrgKind.CENTER, is_active=True)
+        .select_related("area").order_by("pk")})
 
 
 def owner_for(area_code: str) -> OrgUnit:
     """The township centre of the place, else the nearest centre above it."""
     prefixes = [area_code[:CODE_LENGTH[level]] for level in _CENTER_LEVELS
                 if len(area_code) >= CODE_LENGTH[level]]
-    centers = {c.area.code: c for c in OrgUnit.objects.filter(
-        kind=OrgKind.CENTER, is_active=True, area__code__in=prefixes).select_related("area")}
+    centers = active_centers()
     for prefix in prefixes:
         if prefix in centers:
             return centers[prefix]

@@ -61,3 +61,21 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'班' if self.is_workday else '休'}"
+
+
+class CacheVersion(models.Model):
+    """A token that changes whenever cached reference data changes (``core.refcache``).
+
+    Every process keeps grants, categories, deadline policies and centres in memory and
+    compares its token with the stored one at most every few seconds; a write anywhere stores
+    a new random token, so every process reloads.
+    """
+
+    name = models.CharField(max_length=32, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "缓存版本"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.token}"

@@ -19,6 +19,7 @@ from civicgrid.areas.importers.areas_csv import AreaRecord
 from civicgrid.areas.importers.grids_geojson import GridFeature
 from civicgrid.areas.models import Area, AreaLevel, Grid, HouseholdGroup
 from civicgrid.cases.setup_services import seed_taxonomy
+from civicgrid.core import refcache
 from civicgrid.demo.cases import build_cases, default_count
 from civicgrid.demo.geography import plan_grids, plan_villages
 from civicgrid.demo.org_units import DEPARTMENTS
@@ -142,6 +143,7 @@ def build_demo(size: DemoSize | None = None) -> bool:
         seed_taxonomy()
         issue_demo_key(DISTRICT_CODE)  # Open311 api_key "demo-open311-key"
         build_cases(default_count(size.grids) if size.cases is None else size.cases, size.seed)
+        refcache.bump()  # org units, roles and policies were bulk-created
     return True
 
 

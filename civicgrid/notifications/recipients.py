@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from civicgrid.accounts.models import User
 from civicgrid.cases.models import Case
+from civicgrid.core import refcache
 
 
 def _active() -> QuerySet[User]:
@@ -20,11 +21,13 @@ def _active() -> QuerySet[User]:
 
 
 def centre_operators(org_unit_id: int | None) -> list[User]:
+    """Cached across requests (``core.refcache``: users, grants and the matrix are watched)."""
     if org_unit_id is None:
         return []
-    return list(_active().filter(org_unit_id=org_unit_id,
-                                 grants__role__permissions__permission="cases.dispatch")
-                .distinct().order_by("pk"))
+    return list(refcache.get(("centre_operators", org_unit_id), lambda: list(
+        _active().filter(org_unit_id=org_unit_id,
+                         grants__role__permissions__permission="cases.dispatch")
+        .distinct().order_by("pk"))))
 
 
 def department_handlers(department_ids: Iterable[int]) -> list[User]:

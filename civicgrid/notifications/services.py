@@ -49,7 +49,11 @@ def notify(*, case: Case | None, topic: str, dedupe_key: str, notices: Sequence[
             for phone in dict.fromkeys(notice.phones):
                 outbox.append(_outbound(OutboundChannel.SMS, phone, text, None, case, dedupe_key,
                                         now))
-    with transaction.atomic():
+    if inbox and outbox:
+        with transaction.atomic():
+            Notification.objects.bulk_create(inbox, ignore_conflicts=True)
+            OutboundMessage.objects.bulk_create(outbox, ignore_conflicts=True)
+    elif inbox or outbox:  # one statement: no transaction of its own needed
         Notification.objects.bulk_create(inbox, ignore_conflicts=True)
         OutboundMessage.objects.bulk_create(outbox, ignore_conflicts=True)
     return [dedupe_key[:120]] if outbox else []
