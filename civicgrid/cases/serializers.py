@@ -128,7 +128,7 @@ class CaseDetailSerializer(CaseSerializer):
 
     reporter_name = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
-    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     deadlines = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     assignments = serializers.SerializerMethodField()
