@@ -260,6 +260,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "civicgrid.core.api.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "civicgrid.cases.models.State",
         "AssignmentStateEnum": "civicgrid.cases.models.AssignmentState",

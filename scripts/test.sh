@@ -4,6 +4,7 @@
 #   1. system packages (PostgreSQL, Chromium) when root and missing
 #   2. ruff check; Django system checks; no missing migrations
 #   3. pytest -m "not browser" on SQLite
+#   3b. pytest -m schemathesis: the OpenAPI fuzz run over /api/v1/, once, on SQLite (bounded)
 #   4. pytest -m "not browser" on a throwaway PostgreSQL cluster (scripts/pg-test-cluster.sh)
 #   5. pytest -m browser (Playwright + Debian's Chromium, live server, SQLite), once
 #
@@ -76,6 +77,13 @@ stage "django checks, migrations" checks
 # --- 3. SQLite -----------------------------------------------------------------------------
 banner "civicgrid tests: SQLite $("$PY" -c 'import sqlite3; print(sqlite3.sqlite_version)')"
 stage "pytest SQLite" pytest_run -m "not browser" "$@"
+
+# --- 3b. schemathesis --------------------------------------------------------------------
+# Once, on SQLite: generated requests against every operation of the OpenAPI schema, as the
+# demo centre operator; no server error, answers that match the schema. Bounded: a number of
+# examples per operation and a time budget (tests/api/test_schemathesis.py).
+banner "civicgrid API fuzz: schemathesis $("$PY" -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null) (SQLite)"
+stage "pytest schemathesis" pytest_run -m schemathesis tests/api "$@"
 
 # --- 4. PostgreSQL -------------------------------------------------------------------------
 if [[ "${CIVICGRID_TEST_SKIP_POSTGRES:-}" == 1 && "${CI:-}" != true ]]; then

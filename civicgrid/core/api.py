@@ -108,3 +108,50 @@ def server_error(exc: Exception, context: dict[str, Any]) -> Response:
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+# --- the schema: every /api/v1/ operation documents the error answers it can give --------
+
+ERROR_COMPONENT = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string", "description": "稳定的错误码"},
+        "message": {"type": "string", "description": "中文说明"},
+        "fields": {"type": "object", "additionalProperties": {}, "description": "出错的字段"},
+    },
+    "required": ["code", "message", "fields"],
+}
+_ERRORS_ALWAYS = {
+    "400": "输入有误（validation_failed / parse_error，fields 指出字段）",
+    "401": "未登录或令牌无效（not_authenticated / authentication_failed）",
+    "403": "无权执行（permission_denied 等）",
+    "404": "对象不存在或不在您的范围内，或页码超出范围（not_found 等）",
+    "406": "无法按 Accept 要求的格式返回（not_acceptable）",
+    "429": "请求过于频繁（throttled，fields.retry_after 为秒数）",
+}
+_ERRORS_WITH_BODY = {
+    "409": "状态冲突或重复提交（illegal_transition / stale_version / idempotency_key_reused 等）",
+    "413": "请求体过大（payload_too_large）",
+    "415": "不支持的请求内容类型（unsupported_media_type）",
+}
+
+
+def document_error_responses(result: dict[str, Any], generator: Any, request: Any,
+                             public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: add the shared error answers where missing."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", ERROR_COMPONENT)
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, item in result.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            wanted = dict(_ERRORS_ALWAYS)
+            if method != "get":
+                wanted.update(_ERRORS_WITH_BODY)
+            for status_code, description in wanted.items():
+                responses.setdefault(status_code, {"description": description, "content": ref})
+    return result
