@@ -215,3 +215,15 @@ def test_the_real_message_export_imports_and_reimports_unchanged(cast) -> None:
         again = import_cases(actor=cast["center"], file=fh, name=FUJIAN3.name, mapping=mapping)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 4326)
     assert cases.count() == 4326
+
+
+def test_broken_files_are_bad_input_not_server_errors(cast) -> None:
+    client = APIClient()
+    client.force_authenticate(cast["center"])
+    for name, data in (("x.xlsx", b"PK\x03\x04 not really a zip"), ("x.csv", b"\xff\xfe\x00a"),
+                       ("x.csv", b""), ("x.csv", "标题\n路灯".encode())):
+        upload = io.BytesIO(data)
+        upload.name = name
+        response = client.post("/api/v1/imports/cases/", {"file": upload}, format="multipart")
+        assert response.status_code == 400, (name, response.content)
+        assert response.json()["code"] in {"invalid_file", "empty_file", "missing_column"}

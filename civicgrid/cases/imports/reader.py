@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -68,17 +67,26 @@ def _csv(data: IO[bytes]) -> Table:
     return Table(headers, rows(), None)
 
 
+def _guarded(rows: Iterator[Any]) -> Iterator[Any]:
+    """A sheet whose XML breaks halfway is bad input (400), not a server error."""
+    try:
+        yield from rows
+    except Exception as exc:  # noqa: BLE001
+        raise ValidationFailed(f"Excel 工作表内容损坏：{type(exc).__name__}",
+                               code="invalid_file") from None
+
+
 def _xlsx(data: IO[bytes], sheet: str | None) -> Table:
     import openpyxl  # imported here: only .xlsx files need it
 
     try:
         book = openpyxl.load_workbook(data, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ValidationFailed(f"无法读取 Excel 文件：{exc}", code="invalid_file") from None
+    except Exception as exc:  # noqa: BLE001 — any broken workbook (zip, XML, styles) is bad input
+        raise ValidationFailed(f"无法读取 Excel 文件：{type(exc).__name__}", code="invalid_file") from None
     if sheet is not None and sheet not in book.sheetnames:
         raise ValidationFailed(f"Excel 文件中没有工作表「{sheet}」。", code="invalid_file")
     ws = book[sheet] if sheet else book.worksheets[0]
-    cells = ws.iter_rows(values_only=True)
+    cells = _guarded(ws.iter_rows(values_only=True))
     try:
         headers = [_clean_header(h) for h in next(cells)]
     except StopIteration:
