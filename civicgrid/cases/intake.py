@@ -40,6 +40,7 @@ from civicgrid.core.errors import Conflict, PermissionDenied, ValidationFailed
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 CODE_LENGTH = 10
+CODE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -177,26 +178,33 @@ def report_case_once(*, actor: User | None, report: Report, files: Sequence[Uplo
         if existing is not None:
             return existing, False
         raise
-    try:
-        with transaction.atomic():  # one transaction: the case, its key and 即报即办 together
-            case = _create(actor, report, category, grid, area_code, lng, lat, cleaned)
-            if key:
-                IdempotencyKey.objects.create(key=key, case=case, request_hash=fingerprint,
-                                              created_at=timezone.now())
-            if report.on_the_spot_result is not None:
-                with transition(actor=actor, case_id=case.pk, action="resolve_on_spot",
-                                note=report.on_the_spot_result) as step:
-                    step.case.result = report.on_the_spot_result
-                    step.case.handled_at = step.now
-                    step.case.on_the_spot = True
-                case = step.case
-    except IntegrityError:
-        if key:  # a concurrent retry with the same key won the race: answer with its case
-            existing = _replay(key, fingerprint)
-            if existing is not None:
-                return existing, False
-        raise
-    return case, True
+    for attempt in range(CODE_ATTEMPTS):
+        code = new_code()
+        try:
+            with transaction.atomic():  # one transaction: the case, its key and 即报即办 together
+                case = _create(actor, report, category, grid, area_code, lng, lat, cleaned, code)
+                if key:
+                    IdempotencyKey.objects.create(key=key, case=case, request_hash=fingerprint,
+                                                  created_at=timezone.now())
+                if report.on_the_spot_result is not None:
+                    with transition(actor=actor, case_id=case.pk, action="resolve_on_spot",
+                                    note=report.on_the_spot_result) as step:
+                        step.case.result = report.on_the_spot_result
+                        step.case.handled_at = step.now
+                        step.case.on_the_spot = True
+                    case = step.case
+            return case, True
+        except IntegrityError:
+            if key:  # a concurrent retry with the same key won the race: answer with its case
+                existing = _replay(key, fingerprint)
+                if existing is not None:
+                    return existing, False
+            # the random code was taken (31^10 codes: about never): the whole report again,
+            # rather than a savepoint around every insert
+            if attempt + 1 < CODE_ATTEMPTS and Case.objects.filter(code=code).exists():
+                continue
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _replay(key: str, fingerprint: str) -> Case | None:
@@ -210,7 +218,7 @@ def _replay(key: str, fingerprint: str) -> Case | None:
 
 def _create(actor: User | None, report: Report, category: Category | None, grid: Grid | None,
             area_code: str, lng: float | None, lat: float | None,
-            cleaned: Sequence[photos.CleanPhoto]) -> Case:
+            cleaned: Sequence[photos.CleanPhoto], code: str) -> Case:
     now = timezone.now()
     owner = routing.owner_for(area_code)
     case = Case(
@@ -226,17 +234,8 @@ def _create(actor: User | None, report: Report, category: Category | None, grid:
     )
     case.owner = owner
     enter_stage(case, State.REPORTED, now)
-    for _attempt in range(5):
-        case.code = new_code()
-        try:
-            with transaction.atomic():
-                case.save(force_insert=True)
-            break
-        except IntegrityError:
-            if Case.objects.filter(code=case.code).exists():
-                case.pk = None
-                continue
-            raise
+    case.code = code
+    case.save(force_insert=True)
     stored = photos.store_cleaned(case=case, cleaned=cleaned, kind=PhotoKind.REPORT, actor=actor)
     event = record_event(case=case, actor=actor, action="report", from_state="",
                          to_state=case.state, note=report.description[:200], at=now,

@@ -190,3 +190,14 @@ def test_resident_sees_own_cases_without_reporter_name(cast) -> None:  # type: i
     listed = [r["id"] for r in resident.get(URL).json()["results"]]
     assert listed == [response.json()["id"]] and other.pk not in listed
     assert client_for(cast["street"]).get(f"{URL}{listed[0]}/").json()["reporter_name"] == "周磊"
+
+
+def test_a_taken_case_code_is_retried_with_a_new_one(cast, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from civicgrid.cases import intake
+
+    taken = make_case(cast["grid"]).code
+    codes = iter([taken, taken, "NEWCODE234"])
+    monkeypatch.setattr(intake, "new_code", lambda: next(codes))
+    case = make_case(cast["grid"])
+    assert case.code == "NEWCODE234"
+    assert Case.objects.filter(code=taken).count() == 1
