@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from civicgrid.webhooks.delivery import deliver_due
+from civicgrid.webhooks.delivery import DeliveryReport, deliver_due
 
 
 class Command(BaseCommand):
@@ -35,6 +35,7 @@ class Command(BaseCommand):
             if every:
                 close_old_connections()
             started = time.monotonic()
+            report = DeliveryReport()
             try:
                 report = deliver_due(limit=options["limit"])
             except Exception as exc:
@@ -47,6 +48,8 @@ class Command(BaseCommand):
                                       f"放弃 {report.dead}")
             if not every or stopping:
                 return
+            if report.sent + report.retried + report.dead >= options["limit"]:
+                continue  # a full batch: more are waiting, no pause
             while not stopping and time.monotonic() - started < every:
                 time.sleep(min(0.2, every))
             if stopping:

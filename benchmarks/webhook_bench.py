@@ -1,0 +1,246 @@
+"""Webhook benchmark: does delivering webhooks lower the intake rate (target: by ≤ 10 %)?
+
+Run ``python benchmarks/webhook_bench.py`` (or ``python -m benchmarks webhooks``) from the
+repository root. The same setup as the intake benchmark (benchmarks/intake_bench.py, whose
+helpers it imports): a throwaway PostgreSQL cluster, the demo city, ``civicgrid serve``
+processes on loopback and concurrent keep-alive clients POSTing ``/api/v1/cases/``. It
+alternates rounds *without* webhooks and *with* 2 active subscribers (all events, the whole
+district) pointing to a loopback receiver in this process that checks every signature, while
+``civicgrid deliver-webhooks --every 1`` runs as a worker. Afterwards it waits for the queue
+to drain and counts what arrived. ``--no-write`` prints only; otherwise the "Webhooks"
+section of docs/benchmarks.md is rewritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import intake_bench as ib  # noqa: E402
+from benchmarks.machine import describe, write_section  # noqa: E402
+
+
+class Receiver:
+    """A loopback webhook receiver that verifies each signature and counts."""
+
+    def __init__(self) -> None:
+        self.secrets: list[str] = []
+        self.ok = 0
+        self.bad = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                stamp = self.headers.get("X-Civicgrid-Timestamp", "")
+                got = self.headers.get("X-Civicgrid-Signature", "")
+                good = any(hmac.compare_digest(
+                    "sha256=" + hmac.new(s.encode(), stamp.encode() + b"." + body,
+                                         hashlib.sha256).hexdigest(), got)
+                    for s in receiver.secrets)
+                with receiver.lock:
+                    if good:
+                        receiver.ok += 1
+                    else:
+                        receiver.bad += 1
+                self.send_response(204 if good else 401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/civicgrid"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _subscribe(receiver: Receiver, n: int) -> None:
+    from civicgrid.areas.models import Area
+    from civicgrid.webhooks import services
+    from civicgrid.webhooks.models import Event
+
+    district = Area.objects.filter(level="county").order_by("code").first()
+    assert district is not None
+    for i in range(n):
+        _sub, secret = services.create_subscriber(
+            actor=None, name=f"bench-{i}", url=receiver.url, events=[e.value for e in Event],
+            area=district)
+        receiver.secrets.append(secret)
+
+
+def _set_active(active: bool) -> None:
+    from civicgrid.webhooks.models import Subscriber
+
+    Subscriber.objects.update(active=active)
+
+
+def _drain(timeout: float) -> tuple[int, float]:
+    from civicgrid.webhooks.models import Delivery, DeliveryStatus
+
+    started = time.monotonic()
+    open_states = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+    while time.monotonic() - started < timeout:
+        if not Delivery.objects.filter(status__in=open_states).exists():
+            break
+        time.sleep(0.5)
+    return Delivery.objects.filter(status__in=open_states).count(), time.monotonic() - started
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    cluster = ib._start_cluster()
+    data_dir = tempfile.mkdtemp(prefix="civicgrid-bench-")
+    env = {**os.environ, "DATABASE_URL": cluster["DATABASE_URL"], "CIVICGRID_DATA_DIR": data_dir,
+           "CIVICGRID_DB_CONN_MAX_AGE": "600", "CIVICGRID_LOG_LEVEL": "WARNING",
+           "CIVICGRID_PASSWORD_MAX_AGE_DAYS": "0"}
+    procs: list[subprocess.Popen[bytes]] = []
+    receiver = Receiver()
+    try:
+        Path(data_dir, "static").mkdir(parents=True, exist_ok=True)
+        ib._run([str(ib.BIN / "civicgrid"), "migrate", "--no-input", "-v", "0"], env)
+        ib._run([str(ib.BIN / "civicgrid"), "demo", "--no-migrate", "--grids", str(args.grids),
+                 "--villages", str(args.villages)], env)
+        ports = [ib._free_port() for _ in range(args.processes)]
+        for port in ports:
+            procs.append(subprocess.Popen(
+                [str(ib.BIN / "civicgrid"), "serve", "--port", str(port), "--threads",
+                 str(args.threads)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
+        procs.append(subprocess.Popen(
+            [str(ib.BIN / "civicgrid"), "deliver-webhooks", "--every", "1"], env=env, cwd=ROOT,
+            stdout=subprocess.DEVNULL))
+        for port in ports:
+            ib._wait_ready(port)
+        ib._setup_django({k: env[k] for k in ("DATABASE_URL", "CIVICGRID_DATA_DIR",
+                                               "CIVICGRID_DB_CONN_MAX_AGE")})
+        from civicgrid.demo.build import DEMO_PASSWORD
+
+        token = ib._token(ports[0], "hotline", DEMO_PASSWORD)
+        points = ib._points(4000, args.seed)
+        _subscribe(receiver, args.subscribers)
+        _set_active(False)
+        ib._drive(ports, token, points, args.clients, 3.0, 300)  # warm up
+        rounds: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
+        for _round in range(args.rounds):
+            for mode in ("off", "on"):
+                _set_active(mode == "on")
+                rounds[mode].append(ib._drive(ports, token, points, args.clients, args.seconds,
+                                              args.max_requests))
+        left, drain_seconds = _drain(120)
+        from civicgrid.webhooks.models import Delivery, DeliveryStatus
+
+        sent = Delivery.objects.filter(status=DeliveryStatus.SENT).count()
+        created_on = sum(r["created"] for r in rounds["on"])
+        return {
+            "rounds": rounds, "sent": sent, "left": left, "drain_seconds": drain_seconds,
+            "expected": created_on * args.subscribers, "verified": receiver.ok,
+            "refused": receiver.bad, "pg": cluster.get("PG_TEST_VERSION", "PostgreSQL"),
+        }
+    finally:
+        receiver.stop()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        subprocess.run([str(ROOT / "scripts/pg-test-cluster.sh"), "stop", cluster["PG_TEST_DIR"]],
+                       cwd=ROOT, check=False)
+        subprocess.run(["rm", "-rf", data_dir], check=False)
+
+
+def _rate(rounds: list[dict[str, Any]]) -> float:
+    return sum(r["created"] for r in rounds) / sum(r["wall"] for r in rounds)
+
+
+def report(r: dict[str, Any], args: argparse.Namespace, command: str) -> str:
+    import django
+
+    m = describe({"django": django.get_version()})
+    off, on = _rate(r["rounds"]["off"]), _rate(r["rounds"]["on"])
+    ratio = on / off if off else float("nan")
+    met = "met" if ratio >= 0.90 else "NOT met"
+    per_round = "; ".join(
+        mode + " " + ", ".join(format(x["rate"], ".0f") for x in r["rounds"][mode])
+        for mode in ("off", "on"))
+    p95_on = statistics.median(x["p95_ms"] for x in r["rounds"]["on"])
+    p95_off = statistics.median(x["p95_ms"] for x in r["rounds"]["off"])
+    return f"""## Webhooks (intake rate with and without delivery)
+
+Command: `make bench` (all benchmarks), or `{command}` for this one, from the repository root
+
+Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; Python {m['python']},
+Django {m['django']}, {r['pg']} (throwaway cluster, fsync off). Date: {m['date']}.
+Load average (1/5/15 min) at the end: {m['load']} (a shared machine: compare figures of the same run).
+
+Setup: as the intake benchmark (demo city of {args.grids} grids, {args.processes} × `civicgrid serve`
+with {args.threads} threads, {args.clients} keep-alive clients POSTing `/api/v1/cases/`), in
+{args.rounds} alternating rounds of {args.seconds:g} s without webhooks ("off": subscribers inactive) and
+with {args.subscribers} active subscribers wanting every event of the district ("on"), while
+`civicgrid deliver-webhooks --every 1` runs beside the servers and a loopback receiver in the
+benchmark process checks every signature. Each report then queues one delivery per subscriber
+after its commit; the worker signs and POSTs them. Client, servers, worker and receiver share
+the machine's CPUs.
+
+| measurement | result |
+|---|---|
+| intake without webhooks | {off:,.1f} cases/s (p95 {p95_off:.0f} ms) |
+| intake with webhook delivery | {on:,.1f} cases/s (p95 {p95_on:.0f} ms) |
+| ratio with / without | **{ratio:.0%}** (target ≥ 90 %: {met}) |
+| per round (cases/s) | {per_round} |
+| deliveries sent / expected | {r['sent']:,} / {r['expected']:,} ({r['left']} still queued after {r['drain_seconds']:.0f} s of draining) |
+| signatures verified / refused by the receiver | {r['verified']:,} / {r['refused']:,} |
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grids", type=int, default=600)
+    parser.add_argument("--villages", type=int, default=60)
+    parser.add_argument("--processes", type=int, default=2, help="waitress server processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per server process")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of one round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each mode")
+    parser.add_argument("--subscribers", type=int, default=2)
+    parser.add_argument("--max-requests", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    result = run(args)
+    text = report(result, args, "python benchmarks/webhook_bench.py")
+    print(text)
+    if not args.no_write:
+        write_section("webhooks", text)
+    ok = result["refused"] == 0 and result["left"] == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
