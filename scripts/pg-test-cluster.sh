@@ -8,6 +8,9 @@
 #   scripts/pg-test-cluster.sh stop DIR   stop the cluster in DIR and delete DIR
 #   scripts/pg-test-cluster.sh version    print the server version ("PostgreSQL 15.x")
 #
+# PG_TEST_DURABLE=1: fsync/synchronous_commit/full_page_writes stay on (benchmarks); the default
+# switches them off (tests). PG_TEST_SHARED_BUFFERS: shared_buffers (default 64MB).
+#
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user
 # (created by Debian's postgresql package; created here if missing). Binaries are found in
 # $PG_BINDIR, else the newest /usr/lib/postgresql/*/bin, else on PATH.
@@ -66,13 +69,17 @@ start() {
     as_pg "$BINDIR/initdb" --pgdata="$dir/data" --username=civicgrid --auth=trust \
         --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; rm -rf "$dir"; die "initdb failed"; }
+    # Tests trade durability for speed; PG_TEST_DURABLE=1 (the benchmarks) keeps PostgreSQL's
+    # production defaults: fsync, synchronous_commit and full_page_writes on.
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [[ "${PG_TEST_DURABLE:-0}" == "1" ]] && durability=""
     # A free port can be taken between our probe and the server's bind: try a few.
     for attempt in 1 2 3 4 5; do
         port="$(free_port)"
         if as_pg "$BINDIR/pg_ctl" --pgdata="$dir/data" --log="$dir/server.log" --wait --timeout=60 \
             -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
-                -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-                -c max_connections=50 -c shared_buffers=64MB" start >/dev/null; then
+                $durability -c max_connections=50 -c shared_buffers=${PG_TEST_SHARED_BUFFERS:-64MB}" \
+            start >/dev/null; then
             break
         fi
         port=""
@@ -117,5 +124,5 @@ case "${1:-}" in
         set -e
         exit "$status"
         ;;
-    *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 """Reference data kept in memory across requests, kept honest by one stored token.
 
-Grants (per user), categories, deadline policies, the active centres and their operators
-change rarely but are read by every case report. Each process keeps them in one dict (a
+Grants (per user), categories, deadline policies, the active centres and their operators,
+and the webhook subscribers change rarely but are read by every case report. Each process keeps them in one dict (a
 *generation*) tagged with the token stored in ``core.CacheVersion``:
 
 * any save or delete of a watched model (through services, admin or the shell) stores a new
@@ -40,6 +40,7 @@ WATCHED: dict[str, frozenset[str] | None] = {
     "areas.Area": None,
     "cases.Category": None,
     "cases.DeadlinePolicy": None,
+    "webhooks.Subscriber": frozenset({"active", "events", "area", "area_id"}),
 }
 
 T = TypeVar("T")

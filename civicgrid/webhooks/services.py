@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area
-from civicgrid.core import audit
+from civicgrid.core import audit, refcache
 from civicgrid.core.errors import NotFound, ValidationFailed
 from civicgrid.webhooks import signing
 from civicgrid.webhooks.models import Delivery, DeliveryStatus, Event, Subscriber
@@ -96,6 +96,14 @@ def _covers(area_code: str, case_code: str) -> bool:
     return case_code.startswith(area_code)
 
 
+def active_subscribers() -> list[Subscriber]:
+    """Who may get deliveries (pk, events, area), cached across requests (``core.refcache``:
+    every case event asks; a subscriber or area write reloads)."""
+    return refcache.get("webhook_subscribers", lambda: list(
+        Subscriber.objects.filter(active=True).select_related("area")
+        .only("pk", "events", "area__code")))
+
+
 def enqueue(*, event: str, event_id: str, payload: dict[str, Any], area_code: str,
             now: dt.datetime | None = None) -> int:
     """Queue one delivery per active subscriber that wants ``event`` in the case's area.
@@ -103,8 +111,7 @@ def enqueue(*, event: str, event_id: str, payload: dict[str, Any], area_code: st
     Re-announcing the same event id queues nothing new (unique per subscriber and event).
     """
     now = now or timezone.now()
-    subscribers = [s for s in Subscriber.objects.filter(active=True)
-                   .select_related("area").only("pk", "events", "area__code")
+    subscribers = [s for s in active_subscribers()
                    if event in s.events and _covers(s.area.code, area_code)]
     if not subscribers:
         return 0

@@ -107,3 +107,18 @@ def test_nothing_is_kept_from_a_transaction_that_may_roll_back(cast) -> None:  #
     category.save()  # bumps inside the test's transaction
     refcache.get("probe", lambda: 1)
     assert "probe" not in (refcache._data or {})
+
+
+def test_a_new_webhook_subscriber_gets_the_next_event(cast) -> None:  # type: ignore[no-untyped-def]
+    from civicgrid.areas.models import Area
+    from civicgrid.webhooks import services as webhooks
+    from civicgrid.webhooks.models import Delivery
+
+    area = Area.objects.filter(level="city").first()
+    assert webhooks.enqueue(event="case.created", event_id="e-1", payload={},
+                            area_code=area.code + "01") == 0
+    webhooks.create_subscriber(actor=None, name="12345", url="https://example.org/hook",
+                               events=["case.created"], area=area)
+    assert webhooks.enqueue(event="case.created", event_id="e-2", payload={},
+                            area_code=area.code + "01") == 1
+    assert Delivery.objects.filter(event_id="e-2").count() == 1
