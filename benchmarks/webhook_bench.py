@@ -96,9 +96,12 @@ def _subscribe(receiver: Receiver, n: int) -> None:
 
 
 def _set_active(active: bool) -> None:
+    from civicgrid.core import refcache
     from civicgrid.webhooks.models import Subscriber
 
     Subscriber.objects.update(active=active)
+    refcache.bump()  # a bulk update sends no signal: move the token the servers' caches watch
+    time.sleep(refcache.RECHECK_SECONDS + 0.5)  # every server has looked at the token again
 
 
 def _drain(timeout: float) -> tuple[int, float]:
