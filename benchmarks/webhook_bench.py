@@ -149,8 +149,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         _set_active(False)
         ib._drive(ports, token, points, args.clients, 3.0, 300)  # warm up
         rounds: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
-        for _round in range(args.rounds):
-            for mode in ("off", "on"):
+        for i in range(args.rounds):  # off-on, on-off, …: a drifting machine favours neither
+            for mode in (("off", "on") if i % 2 == 0 else ("on", "off")):
                 _set_active(mode == "on")
                 rounds[mode].append(ib._drive(ports, token, points, args.clients, args.seconds,
                                               args.max_requests))
@@ -204,7 +204,7 @@ Load average (1/5/15 min) at the end: {m['load']} (a shared machine: compare fig
 
 Setup: as the intake benchmark (demo city of {args.grids} grids, {args.processes} × `civicgrid serve`
 with {args.threads} threads, {args.clients} keep-alive clients POSTing `/api/v1/cases/`), in
-{args.rounds} alternating rounds of {args.seconds:g} s without webhooks ("off": subscribers inactive) and
+{args.rounds} alternating pairs of rounds (off-on, on-off, …) of {args.seconds:g} s each, without webhooks ("off": subscribers inactive) and
 with {args.subscribers} active subscribers wanting every event of the district ("on"), while
 `civicgrid deliver-webhooks --every 1` runs beside the servers and a loopback receiver in the
 benchmark process checks every signature. Each report then queues one delivery per subscriber
@@ -229,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2, help="waitress server processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per server process")
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of one round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of each mode")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of one round")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds of each mode")
     parser.add_argument("--subscribers", type=int, default=2)
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=2026)
