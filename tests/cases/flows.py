@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
+
+from django.db import connections
 
 from civicgrid.accounts import services as account_services
 from civicgrid.accounts.models import OrgUnit, User
@@ -91,3 +95,32 @@ def later(days: int = 30) -> dt.datetime:
     from django.utils import timezone
 
     return timezone.now() + dt.timedelta(days=days)
+
+
+def race(calls: list[Callable[[], object]],
+         prepare: Callable[[int], object] | None = None) -> list[object]:
+    """Run the calls in threads, each on its own DB connection, released at the same instant.
+
+    ``prepare(i)`` runs in thread ``i`` before the barrier (e.g. a client that logs in); its
+    result is passed to the call. Returns each call's result or the exception it raised.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        try:
+            prepared = prepare(i) if prepare is not None else None
+            barrier.wait(timeout=10)
+            results[i] = calls[i](prepared) if prepare is not None else calls[i]()  # type: ignore[call-arg]
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    return results

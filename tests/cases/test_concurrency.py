@@ -7,43 +7,18 @@ lock (BEGIN IMMEDIATE). Either way it then sees the new state and gets ``Conflic
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connection
 from django.db.models.signals import post_save
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import services
 from civicgrid.cases.models import Assignment, Case, CaseEvent, State
 from civicgrid.core.errors import Conflict
-from tests.cases.flows import dept, snapshot, to_state
+from tests.cases.flows import dept, race, snapshot, to_state
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo_city")]
 
-
-def _race(calls: list[Callable[[], object]]) -> list[object]:
-    """Run the calls in threads released at the same instant; return result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = calls[i]()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def _cast() -> dict[str, User]:
@@ -55,7 +30,7 @@ def test_two_operators_dispatch_the_same_case_at_once() -> None:
     cast = _cast()
     case = to_state(cast, State.REGISTERED)
     zhujian = dept("zhujian").pk
-    results = _race([
+    results = race([
         lambda: services.dispatch(actor=User.objects.get(username="street"), case_id=case.pk),
         lambda: services.dispatch(actor=User.objects.get(username="center"), case_id=case.pk,
                                   lead=zhujian),
@@ -74,7 +49,7 @@ def test_two_operators_dispatch_the_same_case_at_once() -> None:
 def test_many_racing_actions_leave_one_consistent_result() -> None:
     cast = _cast()
     case = to_state(cast, State.DISPATCHED)
-    results = _race([
+    results = race([
         lambda: services.sign(actor=User.objects.get(username="dept"), case_id=case.pk),
         lambda: services.return_case(actor=User.objects.get(username="dept"), case_id=case.pk,
                                      reason="非本部门"),

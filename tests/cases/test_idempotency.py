@@ -6,17 +6,16 @@ the HTTP API (APIClient → DRF → intake). Runs on SQLite and on PostgreSQL (m
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 from shapely.geometry import shape
 
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Grid
 from civicgrid.cases.models import Case, CaseEvent, IdempotencyKey
+from tests.cases.flows import race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo_city")]
 
@@ -24,29 +23,19 @@ SENDS = 5
 
 
 def _post_together(username: str, payload: dict[str, Any], keys: list[str]) -> list[Any]:
-    barrier = threading.Barrier(len(keys))
-    results: list[Any] = [None] * len(keys)
+    def login(_i: int) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(User.objects.get(username=username))
+        return client
 
-    def send(i: int) -> None:
-        try:
-            client = APIClient()
-            client.force_authenticate(User.objects.get(username=username))
-            barrier.wait(timeout=10)
+    def send(key: str):  # type: ignore[no-untyped-def]
+        def call(client: APIClient) -> tuple[int, Any]:
             response = client.post("/api/v1/cases/", payload, format="json",
-                                   headers={"Idempotency-Key": keys[i]})
-            results[i] = (response.status_code, response.json())
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            results[i] = exc
-        finally:
-            connections.close_all()
+                                   headers={"Idempotency-Key": key})
+            return response.status_code, response.json()
+        return call
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(keys))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
+    return race([send(key) for key in keys], prepare=login)
 
 
 def _payload(title: str = "楼道堆放杂物") -> dict[str, Any]:
