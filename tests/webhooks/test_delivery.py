@@ -130,6 +130,18 @@ def test_a_success_clears_the_failing_mark_and_retry_requeues(receiver, report) 
     assert subscriber.failing_since is None
 
 
+def test_an_inactive_subscribers_deliveries_wait_and_go_out_when_it_is_active_again(  # type: ignore[no-untyped-def]
+        receiver, report) -> None:
+    subscriber = subscribe(receiver)
+    report()
+    Subscriber.objects.filter(pk=subscriber.pk).update(active=False)
+    assert deliver_due(now=later(24 * 3600)).sent == 0 and not receiver.received
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0  # not claimed
+    Subscriber.objects.filter(pk=subscriber.pk).update(active=True)
+    assert deliver_due().sent == 1 and len(receiver.received) == 1
+
+
 def test_redirects_to_another_host_are_not_followed(receiver, report) -> None:  # type: ignore[no-untyped-def]
     other = Receiver().start()
     try:
