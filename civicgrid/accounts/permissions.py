@@ -1,7 +1,7 @@
 """The permission codes the code checks, and the default role → permission matrix.
 
 The matrix is *data*: it is loaded into ``Role``/``RolePermission`` by a migration and by
-``civicgrid seed-roles``, and the security admin (安全管理员) edits it afterwards. Code only
+data migrations when it changes, and the security admin (安全管理员) edits it afterwards. Code only
 ever asks ``can(user, permission)`` / ``scope_for(user, permission)``.
 """
 
