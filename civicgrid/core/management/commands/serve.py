@@ -15,6 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--trusted-proxy", default=os.environ.get("CIVICGRID_TRUSTED_PROXY", ""),
+            help="反向代理（如 nginx）的地址：信任其 X-Forwarded-For/-Proto，审计日志记录真实来源地址",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
@@ -29,9 +33,15 @@ class Command(BaseCommand):
             raise CommandError(f"端口超出范围：{port}")
         self.stdout.write(f"civicgrid 服务地址：http://{options['host']}:{port}/  （Ctrl+C 停止）")
         self.stdout.flush()
+        proxy: dict[str, Any] = {}
+        if options["trusted_proxy"]:
+            # the client address and scheme come from the proxy's headers, and only from it
+            proxy = {"trusted_proxy": options["trusted_proxy"],
+                     "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+                     "clear_untrusted_proxy_headers": True}
         try:
             serve(application, host=options["host"], port=port, threads=options["threads"],
-                  ident="civicgrid")
+                  ident="civicgrid", **proxy)
         except OSError as exc:  # address in use, no permission for a low port, bad host
             raise CommandError(
                 f"无法在 {options['host']}:{port} 启动服务：{exc.strerror or exc}。"
