@@ -176,11 +176,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from civicgrid.webhooks.models import Delivery, DeliveryStatus
 
         sent = Delivery.objects.filter(status=DeliveryStatus.SENT).count()
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('fsync'), current_setting('synchronous_commit')")
+            fsync, sync_commit = cursor.fetchone()
         created_on = sum(r["created"] for r in rounds["on"])
         return {
             "rounds": rounds, "sent": sent, "left": left, "drain_seconds": max(drains, default=0),
             "expected": created_on * args.subscribers, "verified": receiver.ok,
             "refused": receiver.bad, "pg": cluster.get("PG_TEST_VERSION", "PostgreSQL"),
+            "fsync": fsync, "sync_commit": sync_commit,
         }
     finally:
         receiver.stop()
@@ -217,7 +223,8 @@ def report(r: dict[str, Any], args: argparse.Namespace, command: str) -> str:
 Command: `make bench` (all benchmarks), or `{command}` for this one, from the repository root
 
 Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; Python {m['python']},
-Django {m['django']}, {r['pg']} (throwaway cluster, fsync off). Date: {m['date']}.
+Django {m['django']}, {r['pg']} (throwaway cluster, fsync={r['fsync']},
+synchronous_commit={r['sync_commit']}). Date: {m['date']}.
 Load average (1/5/15 min) at the end: {m['load']} (a shared machine: compare figures of the same run).
 
 Setup: as the intake benchmark (demo city of {args.grids} grids, {args.processes} × `civicgrid serve`
