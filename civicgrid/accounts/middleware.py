@@ -88,6 +88,8 @@ class OTPRequiredMiddleware(_UserGate):
 
 
 def password_expired(user) -> bool:  # type: ignore[no-untyped-def]
+    if getattr(user, "must_change_password", False):
+        return True
     days = settings.PASSWORD_MAX_AGE_DAYS
     if days <= 0 or not getattr(user, "password_changed_at", None):
         return False

@@ -72,6 +72,9 @@ class User(AbstractUser):
         related_name="members",
     )
     password_changed_at = models.DateTimeField("密码修改时间", default=timezone.now)
+    # set when someone else chose the password (an admin created or reset the account):
+    # the user must replace it before doing anything else (等保: 首次登录修改初始密码)
+    must_change_password = models.BooleanField("须修改初始密码", default=False)
 
     class Meta:
         verbose_name = "用户"

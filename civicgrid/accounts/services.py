@@ -58,14 +58,18 @@ def _check_password(user: User, password: str) -> None:
 
 
 def set_password(*, actor: User | None, user: User, password: str) -> None:
-    """Validate (complexity, no reuse of the last N), store, remember in the history."""
+    """Validate (complexity, no reuse of the last N), store, remember in the history.
+
+    A password set by anyone but the user (an admin's reset) must be changed at next login.
+    """
     _check_password(user, password)
     with transaction.atomic():
         if user.password:
             PasswordHistory.objects.create(user=user, password=user.password)
         user.set_password(password)
         user.password_changed_at = timezone.now()
-        user.save(update_fields=["password", "password_changed_at"])
+        user.must_change_password = actor is not None and actor.pk != user.pk
+        user.save(update_fields=["password", "password_changed_at", "must_change_password"])
         audit.record(actor=actor or user, action="user.password_set", target=f"user:{user.username}")
 
 
@@ -77,12 +81,16 @@ def create_user(
     display_name: str = "",
     org_unit: OrgUnit | None = None,
     email: str = "",
+    must_change_password: bool = True,
 ) -> User:
+    """A new account. Its first password was chosen by someone else, so by default the user
+    must replace it at first login (the demo's published logins opt out)."""
     if actor is not None and not can(actor, "users.manage"):
         raise PermissionDenied("只有系统管理员可以创建账号。", code="not_user_admin")
     if User.objects.filter(username=username).exists():
         raise Conflict(f"账号 {username} 已存在。", code="username_taken")
-    user = User(username=username, display_name=display_name, org_unit=org_unit, email=email)
+    user = User(username=username, display_name=display_name, org_unit=org_unit, email=email,
+                must_change_password=must_change_password)
     _check_password(user, password)
     with transaction.atomic():
         user.set_password(password)

@@ -94,6 +94,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "expired": password_expired(user),
+        "initial": getattr(user, "must_change_password", False),
         "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
         "help_texts": form.help_texts(),
         "next": _safe_next(request, ""),
@@ -110,6 +111,7 @@ def security(request: HttpRequest) -> HttpResponse:
         "password_changed_at": getattr(user, "password_changed_at", None),
         "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
         "expired": password_expired(user),
+        "initial": getattr(user, "must_change_password", False),
     })
 
 

@@ -95,7 +95,7 @@ def _build_org_units() -> dict[str, OrgUnit]:
 def _user(username: str, display_name: str, org: OrgUnit | None = None) -> User:
     return account_services.create_user(
         actor=None, username=username, password=DEMO_PASSWORD, display_name=display_name,
-        org_unit=org,
+        org_unit=org, must_change_password=False,  # published demo logins
     )
 
 

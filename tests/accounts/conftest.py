@@ -41,7 +41,7 @@ def people(db) -> dict[str, User]:  # type: ignore[no-untyped-def]
     users: dict[str, User] = {}
     for username, (name, role) in CAST_ROLES.items():
         user = services.create_user(actor=None, username=username, password=PASSWORD,
-                                    display_name=name)
+                                    display_name=name, must_change_password=False)
         if role:
             services.grant_role(actor=None, user=user, role_code=role)
         users[username] = user

@@ -20,6 +20,7 @@ def test_create_admin_from_a_password_file(tmp_path, capsys) -> None:  # type: i
     user = User.objects.get(username="audit2")
     assert roles_of(user) == ["auditor"] and not user.is_superuser and not user.is_staff
     assert user.check_password("Xian-Audit-2026!")
+    assert user.must_change_password  # the installer chose it: replaced at first login
     assert "audit2" in capsys.readouterr().out
 
 

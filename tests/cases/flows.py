@@ -36,7 +36,8 @@ def dept_user(code: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user = account_services.create_user(actor=None, username=username, password=DEMO_PASSWORD,
-                                            display_name=f"{org.name}处置员", org_unit=org)
+                                            display_name=f"{org.name}处置员", org_unit=org,
+                                            must_change_password=False)
         account_services.grant_role(actor=None, user=user, role_code="dept_handler", org_unit=org)
     return user
 
