@@ -249,6 +249,9 @@ CACHES = {
 WEBHOOK_TIMEOUT_SECONDS = env_int("CIVICGRID_WEBHOOK_TIMEOUT_SECONDS", 5, min_value=1, max_value=60)
 WEBHOOK_MAX_ATTEMPTS = env_int("CIVICGRID_WEBHOOK_MAX_ATTEMPTS", 8, min_value=1)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("CIVICGRID_WEBHOOK_RETRY_BASE_SECONDS", 30, min_value=1)
+# how long a worker's claim on a delivery lasts without renewal (a crashed worker's deliveries
+# are taken over after it); must exceed one POST with its redirects (3 × the timeout)
+WEBHOOK_LEASE_SECONDS = env_int("CIVICGRID_WEBHOOK_LEASE_SECONDS", 120, min_value=10)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "civicgrid API",

@@ -1,9 +1,12 @@
 """The delivery worker: POST each due delivery, signed, retried with exponential backoff.
 
 ``deliver_due`` is called by ``civicgrid deliver-webhooks`` and after every ``civicgrid tick``.
-A pass claims a batch of due deliveries in one short transaction (two workers never send the
-same one at once) and sends them outside any transaction, over one keep-alive connection
-per receiver, each with a short timeout. A 2xx answer marks it sent; any
+A pass claims a batch of due deliveries in one short transaction, marking them with its
+token and a lease (``WEBHOOK_LEASE_SECONDS``) that it renews before each POST, so two
+workers never send the same one at once however long the batch takes; a crashed worker's
+lease runs out and its deliveries are taken over. It sends them outside any transaction, over
+one keep-alive connection per receiver, each with a short timeout, and records each answer
+as it comes (only while it still holds the row). A 2xx answer marks it sent; any
 other answer, a timeout or a refused connection reschedules it (``WEBHOOK_RETRY_BASE_SECONDS``
 × 2^(attempt−1), at most 6 h) until ``WEBHOOK_MAX_ATTEMPTS``, then it is dead and the
 subscriber is marked failing (cleared by its next success). Redirects are followed only to
@@ -17,6 +20,7 @@ import http.client
 import json
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -30,7 +34,6 @@ from civicgrid.webhooks.models import Delivery, DeliveryStatus, Subscriber
 
 logger = logging.getLogger("civicgrid.webhooks")
 
-CLAIM_SECONDS = 120  # a crashed worker's claim expires and the delivery is tried again
 MAX_REDIRECTS = 2
 USER_AGENT = "civicgrid-webhooks/1"
 
@@ -166,83 +169,128 @@ def send(delivery: Delivery, subscriber: Subscriber,
                 connections=connections)
 
 
-def _claim(now: dt.datetime, limit: int) -> list[Delivery]:
-    """Take up to ``limit`` due deliveries for this worker in one short transaction.
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=_setting("WEBHOOK_LEASE_SECONDS", 120))
 
-    PostgreSQL skips rows another worker has locked; SQLite's write lock (BEGIN IMMEDIATE)
-    serialises the whole claim. A claimed row is due again only ``CLAIM_SECONDS`` later.
+
+def _unclaimed(now: dt.datetime) -> Q:
+    """Held by no worker, or by one whose lease ran out (it crashed, or hung)."""
+    return Q(claim_token__isnull=True) | Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+
+
+def _claim(now: dt.datetime, limit: int) -> list[Delivery]:
+    """Take up to ``limit`` due deliveries for this worker pass in one short transaction.
+
+    Each row gets this pass's token and a lease (``WEBHOOK_LEASE_SECONDS``) that the pass
+    renews while it works. PostgreSQL skips rows another worker has locked; SQLite's write
+    lock (BEGIN IMMEDIATE) serialises the whole claim; on both the UPDATE itself only takes
+    rows nobody holds, and the batch is what then carries the token.
     """
-    due = (Delivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
-                                   next_attempt_at__lte=now, subscriber__active=True)
-           .order_by("next_attempt_at", "id"))
+    open_statuses = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+    due = (Delivery.objects.filter(status__in=open_statuses, next_attempt_at__lte=now,
+                                   subscriber__active=True)
+           .filter(_unclaimed(now)).order_by("next_attempt_at", "id"))
+    token = uuid.uuid4()
     with transaction.atomic():
         rows = list(due.select_for_update(skip_locked=True, of=("self",))[:limit])
         if rows:
-            Delivery.objects.filter(pk__in=[d.pk for d in rows]).update(
-                attempts=F("attempts") + 1,
-                next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS))
-    subscribers = {s.pk: s for s in Subscriber.objects.filter(
-        pk__in={d.subscriber_id for d in rows})}
-    for delivery in rows:
-        delivery.subscriber = subscribers[delivery.subscriber_id]
-    return rows
+            Delivery.objects.filter(pk__in=[d.pk for d in rows], status__in=open_statuses
+                                    ).filter(_unclaimed(now)).update(
+                claim_token=token, claimed_until=now + _lease())
+    if not rows:
+        return []
+    return list(Delivery.objects.filter(claim_token=token).select_related("subscriber")
+                .order_by("next_attempt_at", "id"))
 
 
 def deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> DeliveryReport:
     """Send the deliveries whose time has come, to active subscribers, oldest first.
 
-    One pass claims a batch, sends it over keep-alive connections (one per receiver) and
-    records the successes with one update per answer status.
+    One pass claims a batch and sends it over keep-alive connections (one per receiver).
+    Before each POST it renews the lease of the rows it still holds and takes the row for the
+    POST (counting the attempt) only if the row still carries its token and a live lease;
+    each answer is recorded at once, again only while the row carries the token. A row whose
+    lease ran out (a POST slower than the lease) may have been taken over: it is skipped.
     """
     now = now or timezone.now()
+    started = time.monotonic()
+
+    def clock() -> dt.datetime:  # ``now`` moving on as the pass proceeds
+        return now + dt.timedelta(seconds=time.monotonic() - started)
+
     report = DeliveryReport()
     rows = _claim(now, limit)
     if not rows:
         return report
-    sent: dict[int, list[int]] = {}
-    succeeded: set[int] = set()
+    token, lease = rows[0].claim_token, _lease()
+    mine = Delivery.objects.filter(claim_token=token)
+    succeeded: dict[int, dt.datetime] = {}
     connections = Connections(_setting("WEBHOOK_TIMEOUT_SECONDS", 5))
     try:
         for delivery in rows:
             try:
+                at = clock()
+                mine.filter(claimed_until__gt=at).update(claimed_until=at + lease)
+                if not mine.filter(pk=delivery.pk, claimed_until__gt=at, status__in=[
+                        DeliveryStatus.PENDING, DeliveryStatus.FAILED]).update(
+                        attempts=F("attempts") + 1):
+                    logger.warning("webhook delivery %s: claim lost before sending, skipped",
+                                   delivery.pk)
+                    continue
+                delivery.attempts += 1
                 outcome = send(delivery, delivery.subscriber, connections)
                 if outcome.ok:
-                    sent.setdefault(outcome.status or 200, []).append(delivery.pk)
-                    succeeded.add(delivery.subscriber_id)
-                    report.sent += 1
+                    _sent(delivery, token, outcome, report, succeeded)
                 else:
-                    _failed(delivery, outcome, report)
-            except Exception:  # a broken row never stops the others
+                    _failed(delivery, token, outcome, report)
+            except Exception:  # a broken row never stops the others; its lease runs out
                 logger.exception("webhook delivery %s could not be processed", delivery.pk)
     finally:
         connections.close()
-    done_at = timezone.now()
-    for status, ids in sent.items():
-        Delivery.objects.filter(pk__in=ids).update(
-            status=DeliveryStatus.SENT, sent_at=done_at, last_status_code=status, last_error="")
-    if succeeded:
-        Subscriber.objects.filter(pk__in=succeeded).update(failing_since=None,
-                                                           last_success_at=done_at)
+        for subscriber_id, done_at in succeeded.items():
+            Subscriber.objects.filter(pk=subscriber_id).update(failing_since=None,
+                                                               last_success_at=done_at)
     return report
 
 
-def _failed(delivery: Delivery, outcome: Outcome, report: DeliveryReport) -> None:
-    attempts = delivery.attempts + 1
+def _record(delivery: Delivery, token: uuid.UUID | None, **fields: object) -> bool:
+    """Write an attempt's result if this pass still holds the row, and release it."""
+    if Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
+            claim_token=None, claimed_until=None, **fields):
+        return True
+    logger.warning("webhook delivery %s: claim lost while sending (slower than "
+                   "WEBHOOK_LEASE_SECONDS); result not recorded", delivery.pk)
+    return False
+
+
+def _sent(delivery: Delivery, token: uuid.UUID | None, outcome: Outcome,
+          report: DeliveryReport, succeeded: dict[int, dt.datetime]) -> None:
+    done_at = timezone.now()
+    if _record(delivery, token, status=DeliveryStatus.SENT, sent_at=done_at,
+               last_status_code=outcome.status, last_error=""):
+        report.sent += 1
+        succeeded[delivery.subscriber_id] = done_at
+
+
+def _failed(delivery: Delivery, token: uuid.UUID | None, outcome: Outcome,
+            report: DeliveryReport) -> None:
+    attempts = delivery.attempts
     subscriber = delivery.subscriber
     done_at = timezone.now()
     if attempts >= int(_setting("WEBHOOK_MAX_ATTEMPTS", 8)):
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.DEAD, last_status_code=outcome.status,
-            last_error=outcome.error)
+        if not _record(delivery, token, status=DeliveryStatus.DEAD,
+                       last_status_code=outcome.status, last_error=outcome.error):
+            return
         Subscriber.objects.filter(pk=subscriber.pk, failing_since__isnull=True).update(
             failing_since=done_at)
         report.dead += 1
         logger.error("webhook delivery %s to %s is dead after %s attempts: %s", delivery.pk,
                      subscriber.name, attempts, outcome.error)
         return
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.FAILED, last_status_code=outcome.status, last_error=outcome.error,
-        next_attempt_at=done_at + backoff(attempts))
+    if not _record(delivery, token, status=DeliveryStatus.FAILED,
+                   last_status_code=outcome.status, last_error=outcome.error,
+                   next_attempt_at=done_at + backoff(attempts)):
+        return
     report.retried += 1
     logger.warning("webhook delivery %s to %s failed (attempt %s): %s", delivery.pk,
                    subscriber.name, attempts, outcome.error)

@@ -63,6 +63,11 @@ class Delivery(models.Model):
     last_error = models.TextField("最近错误", blank=True)
     sent_at = models.DateTimeField("送达时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间")
+    # the worker pass holding the delivery, and until when (renewed while it works; once past,
+    # another worker may take it over — docs/webhooks.md, "Running the worker")
+    claim_token = models.UUIDField("领取标记", null=True, blank=True, editable=False,
+                                   db_index=True)
+    claimed_until = models.DateTimeField("领取有效至", null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -32,6 +32,7 @@ class Receiver:
     secret: str = ""
     answers: list[int] = field(default_factory=list)  # statuses to answer in turn; then 200
     redirect_to: str = ""
+    delay: float = 0.0  # seconds to wait before answering (a slow receiver)
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -57,6 +58,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = dict(self.headers.items())
                 receiver.received.append(Received(headers, body, receiver.verify(headers, body)))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 if receiver.redirect_to:
                     self.send_response(307)
                     self.send_header("Location", receiver.redirect_to)
