@@ -53,3 +53,32 @@ def test_every_message_has_an_english_translation() -> None:
     assert len(entries) > 100
     assert untranslated == [], f"untranslated: {untranslated}"
     assert "#, fuzzy" not in text.split("\n\n", 1)[1], "fuzzy entries are not used at run time"
+
+
+def test_no_page_string_is_missing_from_the_english_catalog(tmp_path, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Extract the messages again from a copy of the code: none may lack an English msgstr."""
+    import shutil
+
+    from django.core.management import call_command
+
+    copy = tmp_path / "civicgrid"
+    shutil.copytree(Path(settings.BASE_DIR), copy,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static"))
+    settings.LOCALE_PATHS = [copy / "locale"]
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["en"], ignore_patterns=["migrations/*"],
+                 no_location=True, verbosity=0)
+    text = (copy / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    missing = []
+    for block in text.split("\n\n")[1:]:
+        lines = [line for line in block.splitlines() if not line.startswith("#|")]
+        body = "\n".join(line for line in lines if not line.startswith("#"))
+        found = re.search(r'^msgid ((?:".*"\n?)+)msgstr ((?:".*"\n?)+)', body, re.M)
+        if not found:
+            continue
+        msgid = "".join(re.findall(r'"(.*)"', found.group(1)))
+        msgstr = "".join(re.findall(r'"(.*)"', found.group(2)))
+        fuzzy = any("fuzzy" in line for line in lines if line.startswith("#,"))
+        if msgid and (not msgstr or fuzzy):
+            missing.append(msgid)
+    assert missing == [], f"add English for these (civicgrid/locale/en/LC_MESSAGES/django.po): {missing}"
