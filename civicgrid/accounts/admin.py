@@ -70,7 +70,7 @@ class UserAdmin(CivicModelAdmin):
     fields = ["username", "display_name", "email", "org_unit", "is_active", "role_names",
               "password_changed_at", "last_login", "date_joined"]
     readonly_fields = ["username", "role_names", "password_changed_at", "last_login", "date_joined"]
-    actions = ["unlock", "deactivate", "reset_totp"]
+    actions = ["unlock", "reset_password", "deactivate", "reset_totp"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
@@ -129,6 +129,20 @@ class UserAdmin(CivicModelAdmin):
     def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._each(request, queryset, lambda u: services.unlock_user(actor=request.user, user=u),  # type: ignore[arg-type]
                    "已解锁 {count} 个账号。")
+
+    @admin.action(description="重置密码（生成临时密码，下次登录须修改）")
+    def reset_password(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        from django.contrib import messages
+
+        from civicgrid.core.errors import DomainError
+
+        for user in queryset:
+            try:
+                temporary = services.reset_password(actor=request.user, user=user)  # type: ignore[arg-type]
+            except DomainError as exc:
+                messages.error(request, f"{user.username}：{exc.message}")
+                continue
+            messages.warning(request, f"{user.username} 的临时密码（只显示这一次）：{temporary}")
 
     @admin.action(description="停用账号")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -61,7 +64,15 @@ def set_password(*, actor: User | None, user: User, password: str) -> None:
     """Validate (complexity, no reuse of the last N), store, remember in the history.
 
     A password set by anyone but the user (an admin's reset) must be changed at next login.
+    Only the system admin sets another person's password, and never a 三员 account's (that
+    would let one admin take over another's role); the system itself (actor None) may.
     """
+    if actor is not None and actor.pk != user.pk:
+        if not can(actor, "users.manage"):
+            raise PermissionDenied("只有系统管理员可以重置他人的密码。", code="not_user_admin")
+        if user.grants.filter(role__code__in=sorted(ADMIN_ROLE_CODES)).exists():
+            raise PermissionDenied("三员账号的密码只能由本人修改，或在服务器上重置。",
+                                   code="admin_roles_separated")
     _check_password(user, password)
     with transaction.atomic():
         if user.password:
@@ -71,6 +82,22 @@ def set_password(*, actor: User | None, user: User, password: str) -> None:
         user.must_change_password = actor is not None and actor.pk != user.pk
         user.save(update_fields=["password", "password_changed_at", "must_change_password"])
         audit.record(actor=actor or user, action="user.password_set", target=f"user:{user.username}")
+
+
+def temporary_password() -> str:
+    """A random password that passes the policy: letters of both cases, digits and a symbol."""
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(max(settings.PASSWORD_MIN_LENGTH, 12)))
+    return (core + secrets.choice(string.ascii_uppercase) + secrets.choice(string.ascii_lowercase)
+            + secrets.choice(string.digits) + secrets.choice("#%+-=@"))
+
+
+def reset_password(*, actor: User, user: User) -> str:
+    """Give the user a temporary password (returned once, never stored in clear), to be
+    replaced at the next login. Audited like every password change."""
+    password = temporary_password()
+    set_password(actor=actor, user=user, password=password)
+    return password
 
 
 def create_user(

@@ -34,3 +34,27 @@ def test_an_admin_reset_forces_a_change_again(cast) -> None:  # type: ignore[no-
     assert not user.must_change_password  # the published demo logins opt out
     services.set_password(actor=cast["sysadmin"], user=user, password="Reset#Pass2026")
     assert User.objects.get(pk=user.pk).must_change_password
+
+
+def test_system_admin_resets_a_forgotten_password_in_the_admin(cast) -> None:  # type: ignore[no-untyped-def]
+    target = cast["hotline"]
+    admin_client = Client()
+    admin_client.force_login(cast["sysadmin"])
+    response = admin_client.post("/admin/accounts/user/", {
+        "action": "reset_password", "_selected_action": [target.pk]}, follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    temporary = next(m.split("：", 1)[1] for m in shown if m.startswith("hotline 的临时密码"))
+    target.refresh_from_db()
+    assert target.check_password(temporary) and target.must_change_password
+    assert temporary not in str(list(target.password_history.values_list("password", flat=True)))
+
+
+def test_nobody_else_sets_other_peoples_passwords_and_no_admin_takes_over_another(cast) -> None:  # type: ignore[no-untyped-def]
+    from civicgrid.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.reset_password(actor=cast["center"], user=cast["grid"])
+    with pytest.raises(PermissionDenied) as refused:
+        services.reset_password(actor=cast["sysadmin"], user=cast["auditor"])
+    assert refused.value.code == "admin_roles_separated"
+    assert cast["auditor"].check_password("Demo-2026!")
