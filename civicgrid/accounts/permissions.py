@@ -11,7 +11,7 @@ PERMISSIONS: dict[str, str] = {
     "areas.view": "查看辖区内的区划与网格",
     "areas.manage": "维护区划、网格、联户组等基础数据",
     "orgs.manage": "维护综治中心与职能部门",
-    "integrations.manage": "管理外部系统接入（Open311 api_key 等）",
+    "integrations.manage": "管理外部系统接入（Open311 api_key、Webhook 订阅）",
     "users.manage": "管理用户账号（建号、停用、解锁、重置密码）",
     "roles.manage": "角色授权与权限矩阵",
     "audit.view": "查阅与校验审计日志",

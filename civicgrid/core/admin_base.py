@@ -28,7 +28,8 @@ from django.utils.decorators import method_decorator
 log = logging.getLogger(__name__)
 
 # Holding any of these opens the admin; what each user then sees is decided per model.
-ADMIN_PERMISSIONS = ("users.manage", "areas.manage", "orgs.manage", "roles.manage", "audit.view")
+ADMIN_PERMISSIONS = ("users.manage", "areas.manage", "orgs.manage", "integrations.manage",
+                     "roles.manage", "audit.view")
 
 
 def _can(request: HttpRequest, permission: str | None) -> bool:

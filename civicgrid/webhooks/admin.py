@@ -57,7 +57,7 @@ class HealthFilter(admin.SimpleListFilter):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(CivicModelAdmin):
-    view_permission = manage_permission = "users.manage"
+    view_permission = manage_permission = "integrations.manage"
     allow_delete = False
     form = SubscriberForm
     list_display = ["name", "url", "area", "active", "health", "dead_count", "last_success_at"]
@@ -128,7 +128,7 @@ class SubscriberAdmin(CivicModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(CivicModelAdmin):
-    view_permission = manage_permission = "users.manage"
+    view_permission = manage_permission = "integrations.manage"
     allow_add = allow_change = allow_delete = False
     list_display = ["created_at", "subscriber", "event", "status", "attempts", "last_status_code",
                     "next_attempt_at", "sent_at"]
@@ -149,4 +149,4 @@ class DeliveryAdmin(CivicModelAdmin):
         messages.success(request, _("已重新排队 %(count)s 条推送。") % {"count": count})
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
-        return can(request.user, "users.manage")
+        return can(request.user, "integrations.manage")
