@@ -453,18 +453,24 @@ same minutes (90–102 vs 94/s), so no new dependency.
 """
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_server_arguments(parser: argparse.ArgumentParser, *, seconds: float,
+                         seconds_help: str | None = None) -> None:
+    """The options every benchmark that drives `civicgrid serve` shares (intake, webhooks)."""
     parser.add_argument("--grids", type=int, default=600)
     parser.add_argument("--villages", type=int, default=60)
     parser.add_argument("--processes", type=int, default=2, help="waitress server processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per server process")
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=seconds, help=seconds_help)
     parser.add_argument("--max-requests", type=int, default=50_000)
-    parser.add_argument("--orm-saves", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--no-write", action="store_true", help="print only")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_server_arguments(parser, seconds=20.0)
+    parser.add_argument("--orm-saves", type=int, default=3000)
     args = parser.parse_args(argv)
     result = run(args)
     text = report(result, args, "python benchmarks/intake_bench.py")

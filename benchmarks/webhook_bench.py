@@ -249,17 +249,9 @@ the machine's CPUs.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--grids", type=int, default=600)
-    parser.add_argument("--villages", type=int, default=60)
-    parser.add_argument("--processes", type=int, default=2, help="waitress server processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per server process")
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=8.0, help="length of one round")
+    ib.add_server_arguments(parser, seconds=8.0, seconds_help="length of one round")
     parser.add_argument("--rounds", type=int, default=4, help="rounds of each mode")
     parser.add_argument("--subscribers", type=int, default=2)
-    parser.add_argument("--max-requests", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     result = run(args)
     text = report(result, args, "python benchmarks/webhook_bench.py")
