@@ -11,8 +11,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import FileResponse
 from django.urls import reverse
@@ -27,7 +25,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,13 +34,8 @@ from civicgrid.cases import serializers as s
 from civicgrid.cases.duplicates import similar_open_candidates
 from civicgrid.cases.models import OPEN_STATES, Assignment, Case, CasePhoto, State
 from civicgrid.cases.selectors import case_for, cases_visible_to
-from civicgrid.core.errors import DomainError, NotFound, ValidationFailed
-
-
-class PayloadTooLarge(DomainError):
-    status = 413
-    code = "payload_too_large"
-
+from civicgrid.core.api_limits import LimitedFormParser, LimitedJSONParser, LimitedMultiPartParser
+from civicgrid.core.errors import NotFound, ValidationFailed
 
 ERROR = inline_serializer("Error", {
     "code": serializers.CharField(help_text="稳定的错误码"),
@@ -177,7 +169,8 @@ def _case_action(name: str) -> Any:
     # the method name must not shadow APIView's own (``dispatch``) nor a keyword (``return``)
     view.__name__ = {"dispatch": "dispatch_case", "return": "return_case"}.get(name, name.replace("-", "_"))
     view.__doc__ = summary
-    parsers = [JSONParser, MultiPartParser, FormParser] if name in MULTIPART_ACTIONS else [JSONParser, FormParser]
+    parsers = ([LimitedJSONParser, LimitedMultiPartParser, LimitedFormParser]
+               if name in MULTIPART_ACTIONS else [LimitedJSONParser, LimitedFormParser])
     body: Any = request_serializer
     if name in MULTIPART_ACTIONS:
         body = {"multipart/form-data": request_serializer, "application/json": request_serializer}
@@ -203,31 +196,11 @@ LIST_PARAMETERS = [
 
 
 class CaseViewSet(viewsets.GenericViewSet[Case]):
-    serializer_class = s.CaseSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    serializer_class = s.CaseSerializer  # bodies: the size-limited parsers of the settings
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[Case]:
         return cases_visible_to(self.request.user)
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        multipart = request.content_type.startswith("multipart/")
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if multipart:  # a report or a result may carry all its photos
-            limit += settings.CASE_PHOTO_MAX_BYTES * settings.CASE_PHOTO_MAX_COUNT
-        if length > limit:
-            raise PayloadTooLarge(f"请求体过大（上限 {limit // (1024 * 1024)} MB）。",
-                                  fields={"limit": limit})
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, RequestDataTooBig):
-            exc = PayloadTooLarge("请求体过大。")
-        return super().handle_exception(exc)
 
     @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.CaseSerializer(many=True), 400: ERROR})
     def list(self, request: Request) -> Response:

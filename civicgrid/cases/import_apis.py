@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
@@ -13,10 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from civicgrid.cases.apis import ERROR, PayloadTooLarge
+from civicgrid.cases.apis import ERROR
 from civicgrid.cases.imports import Mapping, import_cases
 from civicgrid.cases.imports import mapping as mappings
-from civicgrid.core.errors import ValidationFailed
+from civicgrid.core.errors import PayloadTooLarge, ValidationFailed
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_MAPPING_BYTES = 256 * 1024
@@ -63,11 +62,6 @@ def _mapping(request: Request) -> Mapping:
 class CaseImportView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser]
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, RequestDataTooBig):
-            exc = PayloadTooLarge("请求体过大。")
-        return super().handle_exception(exc)
 
     @extend_schema(
         operation_id="imports_cases_create", request={"multipart/form-data": REQUEST},

@@ -28,8 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from civicgrid.core.api_limits import PayloadTooLarge
-from civicgrid.core.errors import DomainError
+from civicgrid.core.errors import DomainError, PayloadTooLarge
 
 logger = logging.getLogger("civicgrid.api")
 
@@ -45,7 +44,6 @@ _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
     exceptions.Throttled: ("throttled", "请求过于频繁，请稍后再试。"),
     exceptions.ParseError: ("parse_error", "请求内容无法解析。"),
     exceptions.ValidationError: ("validation_failed", "提交的数据有误。"),
-    PayloadTooLarge: ("payload_too_large", "请求内容过大。"),
 }
 
 
@@ -68,10 +66,10 @@ def _as_api_exception(exc: Exception) -> Exception:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _as_api_exception(exc)
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
-    exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return server_error(exc, context)

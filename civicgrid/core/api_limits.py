@@ -12,16 +12,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework import exceptions, parsers, status
+from rest_framework import parsers
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "请求内容过大。"
-    default_code = "payload_too_large"
-
+from civicgrid.core.errors import PayloadTooLarge
 
 # --- body size ------------------------------------------------------------------------------
 
@@ -44,6 +39,11 @@ def max_multipart_bytes() -> int:
     return photos * count + max_json_bytes()
 
 
+def too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"请求体过大（上限 {limit / (1024 * 1024):.1f} MB）。",
+                           fields={"limit": limit})
+
+
 class LimitedJSONParser(parsers.JSONParser):
     """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE; beyond that 413, never read whole."""
 
@@ -52,10 +52,10 @@ class LimitedJSONParser(parsers.JSONParser):
         request = (parser_context or {}).get("request")
         limit = max_json_bytes()
         if request is not None and _content_length(request) > limit:
-            raise PayloadTooLarge()
+            raise too_large(limit)
         data = stream.read(limit + 1) if stream is not None else b""
         if len(data) > limit:
-            raise PayloadTooLarge()
+            raise too_large(limit)
         return super().parse(io.BytesIO(data), media_type, parser_context)
 
 
@@ -66,7 +66,7 @@ class LimitedMultiPartParser(parsers.MultiPartParser):
               parser_context: dict[str, Any] | None = None) -> Any:
         request = (parser_context or {}).get("request")
         if request is not None and _content_length(request) > max_multipart_bytes():
-            raise PayloadTooLarge()
+            raise too_large(max_multipart_bytes())
         return super().parse(stream, media_type, parser_context)
 
 
@@ -75,7 +75,7 @@ class LimitedFormParser(parsers.FormParser):
               parser_context: dict[str, Any] | None = None) -> Any:
         request = (parser_context or {}).get("request")
         if request is not None and _content_length(request) > max_json_bytes():
-            raise PayloadTooLarge()
+            raise too_large(max_json_bytes())
         return super().parse(stream, media_type, parser_context)
 
 

@@ -43,6 +43,16 @@ class PermissionDenied(DomainError):
     code = "permission_denied"
 
 
+class PayloadTooLarge(DomainError):
+    """A request body (or an uploaded file) over its limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+    def __init__(self, message: str = "请求内容过大。", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+
+
 class Conflict(DomainError):
     """An illegal transition or a lost race."""
 
