@@ -5,14 +5,12 @@ Run once (cron), or ``--every 60`` as a long-running worker (see docs/adr/0005).
 
 from __future__ import annotations
 
-import signal
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
 
 from civicgrid.cases.tick import tick
+from civicgrid.core import worker
 
 
 class Command(BaseCommand):
@@ -23,30 +21,8 @@ class Command(BaseCommand):
                             help="持续运行，每隔 SECONDS 秒巡检一次（默认只运行一次）")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        every = max(int(options["every"] or 0), 0)
-        stopping = False
+        def once() -> bool:
+            self.stdout.write(str(tick()))
+            return False
 
-        def stop(_signum: int, _frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
-
-        if every:
-            signal.signal(signal.SIGTERM, stop)
-        while True:
-            if every:  # a long-lived worker: drop connections that went stale while asleep
-                close_old_connections()
-            started = time.monotonic()
-            try:
-                report = tick()
-            except Exception as exc:  # a worker keeps going; a one-off run reports the error
-                if not every:
-                    raise
-                self.stderr.write(f"巡检失败：{exc!r}")
-            else:
-                self.stdout.write(str(report))
-            if not every or stopping:
-                return
-            while not stopping and time.monotonic() - started < every:
-                time.sleep(min(1.0, every))
-            if stopping:
-                return
+        worker.run(once, every=max(int(options["every"] or 0), 0), stderr=self.stderr, label="巡检")

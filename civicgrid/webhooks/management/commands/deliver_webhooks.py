@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import signal
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
 
-from civicgrid.webhooks.delivery import DeliveryReport, deliver_due
+from civicgrid.core import worker
+from civicgrid.webhooks.delivery import deliver_due
 
 
 class Command(BaseCommand):
@@ -22,35 +20,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         every = max(float(options["every"] or 0), 0.0)
-        stopping = False
+        limit = options["limit"]
 
-        def stop(_signum: int, _frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
+        def once() -> bool:
+            report = deliver_due(limit=limit)
+            if not every or report.sent or report.retried or report.dead:
+                self.stdout.write(f"推送成功 {report.sent}；待重试 {report.retried}；放弃 {report.dead}")
+            return report.sent + report.retried + report.dead >= limit  # a full batch: go on
 
-        if every:
-            signal.signal(signal.SIGTERM, stop)
-            signal.signal(signal.SIGINT, stop)
-        while True:
-            if every:
-                close_old_connections()
-            started = time.monotonic()
-            report = DeliveryReport()
-            try:
-                report = deliver_due(limit=options["limit"])
-            except Exception as exc:
-                if not every:
-                    raise
-                self.stderr.write(f"推送失败：{exc!r}")
-            else:
-                if not every or report.sent or report.retried or report.dead:
-                    self.stdout.write(f"推送成功 {report.sent}；待重试 {report.retried}；"
-                                      f"放弃 {report.dead}")
-            if not every or stopping:
-                return
-            if report.sent + report.retried + report.dead >= options["limit"]:
-                continue  # a full batch: more are waiting, no pause
-            while not stopping and time.monotonic() - started < every:
-                time.sleep(min(0.2, every))
-            if stopping:
-                return
+        worker.run(once, every=every, stderr=self.stderr, label="推送")
