@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import pgcluster  # noqa: E402
 from benchmarks.machine import describe, write_section  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -47,14 +48,6 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
     subprocess.run(cmd, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
-def _start_cluster() -> dict[str, str]:
-    out = subprocess.run([str(ROOT / "scripts/pg-test-cluster.sh"), "start"], check=True,
-                         capture_output=True, text=True, cwd=ROOT).stdout
-    found = {}
-    for line in out.splitlines():
-        name, _eq, value = line.removeprefix("export ").partition("=")
-        found[name] = value.strip("'")
-    return found
 
 
 def _write_csv(path: Path, n: int, seed: int) -> None:
@@ -102,7 +95,7 @@ def _raw_copy(path: Path) -> tuple[int, float]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    cluster = _start_cluster()
+    cluster = pgcluster.start()
     data_dir = tempfile.mkdtemp(prefix="civicgrid-bench-")
     env = {**os.environ, "DATABASE_URL": cluster["DATABASE_URL"], "CIVICGRID_DATA_DIR": data_dir,
            "CIVICGRID_LOG_LEVEL": "WARNING"}
@@ -138,9 +131,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "mb": path.stat().st_size / 1e6,
         }
     finally:
-        subprocess.run([str(ROOT / "scripts/pg-test-cluster.sh"), "stop", cluster["PG_TEST_DIR"]],
-                       cwd=ROOT, check=False)
-        subprocess.run(["rm", "-rf", data_dir], check=False)
+        pgcluster.stop(cluster, data_dir)
 
 
 def report(r: dict[str, Any], args: argparse.Namespace, command: str) -> str:
@@ -154,7 +145,7 @@ def report(r: dict[str, Any], args: argparse.Namespace, command: str) -> str:
 Command: `make bench` (all benchmarks), or `{command}` for this one, from the repository root
 
 Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; Python {m['python']},
-Django {m['django']}, {r['pg']} (throwaway cluster, fsync off). Date: {m['date']}.
+Django {m['django']}, {r['pg']} (throwaway cluster, production durability: fsync and synchronous_commit on). Date: {m['date']}.
 Load average (1/5/15 min) at the end: {m['load']} (a shared machine: compare figures of the same run).
 
 Setup: demo city of {args.grids} grids / {args.villages} villages; {r['rows']:,} synthetic work orders

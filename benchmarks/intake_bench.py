@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import pgcluster  # noqa: E402
 from benchmarks.machine import describe, write_section  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -50,15 +51,6 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
     subprocess.run(cmd, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
-def _start_cluster() -> dict[str, str]:
-    env = {**os.environ, "PG_TEST_DURABLE": "1"}  # production durability: fsync, sync commit
-    out = subprocess.run([str(ROOT / "scripts/pg-test-cluster.sh"), "start"], check=True,
-                         capture_output=True, text=True, cwd=ROOT, env=env).stdout
-    found = {}
-    for line in out.splitlines():
-        name, _eq, value = line.removeprefix("export ").partition("=")
-        found[name] = value.strip("'")
-    return found
 
 
 def _free_port() -> int:
@@ -334,7 +326,7 @@ def _token(port: int, username: str, password: str) -> str:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    cluster = _start_cluster()
+    cluster = pgcluster.start()
     data_dir = tempfile.mkdtemp(prefix="civicgrid-bench-")
     env = {**os.environ, "DATABASE_URL": cluster["DATABASE_URL"], "CIVICGRID_DATA_DIR": data_dir,
            "CIVICGRID_DB_CONN_MAX_AGE": "600", "CIVICGRID_LOG_LEVEL": "WARNING",
@@ -375,16 +367,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                       synchronous_commit=sync_commit, pg=cluster.get("PG_TEST_VERSION", "PostgreSQL"))
         return result
     finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        subprocess.run([str(ROOT / "scripts/pg-test-cluster.sh"), "stop", cluster["PG_TEST_DIR"]],
-                       cwd=ROOT, check=False)
-        subprocess.run(["rm", "-rf", data_dir], check=False)
+        pgcluster.stop_processes(servers)
+        pgcluster.stop(cluster, data_dir)
 
 
 def report(r: dict[str, Any], args: argparse.Namespace, command: str) -> str:

@@ -33,6 +33,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import intake_bench as ib  # noqa: E402
+from benchmarks import pgcluster  # noqa: E402
 from benchmarks.machine import describe, write_section  # noqa: E402
 
 
@@ -130,7 +131,7 @@ def _set_active(active: bool, *, drain_timeout: float = 120.0, settle: float | N
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    cluster = ib._start_cluster()
+    cluster = pgcluster.start()
     data_dir = tempfile.mkdtemp(prefix="civicgrid-bench-")
     env = {**os.environ, "DATABASE_URL": cluster["DATABASE_URL"], "CIVICGRID_DATA_DIR": data_dir,
            "CIVICGRID_DB_CONN_MAX_AGE": "600", "CIVICGRID_LOG_LEVEL": "WARNING",
@@ -190,16 +191,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         }
     finally:
         receiver.stop()
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        subprocess.run([str(ROOT / "scripts/pg-test-cluster.sh"), "stop", cluster["PG_TEST_DIR"]],
-                       cwd=ROOT, check=False)
-        subprocess.run(["rm", "-rf", data_dir], check=False)
+        pgcluster.stop_processes(procs)
+        pgcluster.stop(cluster, data_dir)
 
 
 def _rate(rounds: list[dict[str, Any]]) -> float:
