@@ -10,13 +10,12 @@ the ``case_event_committed`` signal. An illegal move or a lost race is a ``Confl
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -35,6 +34,7 @@ from civicgrid.cases.models import (
 from civicgrid.cases.selectors import cases_visible_to
 from civicgrid.cases.transitions import API_ACTIONS, TRANSITIONS, Transition, allowed_actions
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied
+from civicgrid.core.transactions import write_transaction
 
 # sent after commit with ``event`` (a CaseEvent) and ``case``
 case_event_committed = Signal()
@@ -135,55 +135,6 @@ def enter_stage(case: Case, state: str, now: dt.datetime) -> None:
     else:
         case.due_at = deadlines.due_for(stage=stage, category=case.category, urgency=case.urgency,
                                         area_level=_area_level(case), start=now)
-
-
-def _is_lock_error(exc: OperationalError) -> bool:
-    return connection.vendor == "sqlite" and ("locked" in str(exc) or "busy" in str(exc))
-
-
-def _begin() -> transaction.Atomic:
-    """Enter ``atomic()``, waiting for SQLite's write lock rather than failing at once.
-
-    ``BEGIN IMMEDIATE`` takes the write lock up front. A file database waits for it
-    (busy_timeout), but a shared-cache database (the in-memory test database) answers
-    "database table is locked" at once: retry until the configured timeout, then answer
-    with a 409 instead of a server error.
-    """
-    wait = float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5))
-    deadline = time.monotonic() + wait
-    delay = 0.002
-    while True:
-        atomic = transaction.atomic()
-        try:
-            atomic.__enter__()  # a failed BEGIN leaves the connection as it was
-            return atomic
-        except OperationalError as exc:
-            if not _is_lock_error(exc):
-                raise
-            if time.monotonic() >= deadline:
-                raise Conflict("系统繁忙，请稍后重试。", code="busy") from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
-
-
-@contextmanager
-def write_transaction() -> Iterator[None]:
-    """One write transaction; a lost lock on SQLite is a ``Conflict`` (409), never a 500."""
-    atomic = _begin()
-    try:
-        yield
-    except OperationalError as exc:
-        if not _is_lock_error(exc):
-            atomic.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        busy = Conflict("系统繁忙，请稍后重试。", code="busy")
-        atomic.__exit__(type(busy), busy, None)
-        raise busy from exc
-    except BaseException as exc:
-        atomic.__exit__(type(exc), exc, exc.__traceback__)
-        raise
-    else:
-        atomic.__exit__(None, None, None)
 
 
 @contextmanager

@@ -35,9 +35,9 @@ from civicgrid.cases.imports.mapping import Mapping
 from civicgrid.cases.imports.reader import read_table
 from civicgrid.cases.intake import CODE_ALPHABET, CODE_LENGTH
 from civicgrid.cases.models import Case, CaseEvent, Stage, State
-from civicgrid.cases.workflow import write_transaction
 from civicgrid.core import audit
 from civicgrid.core.errors import PermissionDenied, ValidationFailed
+from civicgrid.core.transactions import write_transaction
 
 CHUNK = 20_000
 # case codes in bulk: random bytes mapped onto the intake's alphabet (bytes past the last whole
