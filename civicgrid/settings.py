@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "civicgrid.notifications",
     "civicgrid.open311",
     "civicgrid.webhooks",
+    "civicgrid.stats",
+    "civicgrid.mediation",
 ]
 
 MIDDLEWARE = [

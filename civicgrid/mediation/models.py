@@ -1,0 +1,306 @@
+"""Disputes (矛盾纠纷): parties, sessions, agreements, follow-ups, the timeline, screening.
+
+State changes happen only in ``civicgrid.mediation.workflow`` (one transition table, one
+function). ``DisputeEvent`` rows are the append-only timeline; the KPIs are counted from the
+stored fields the workflow sets (accepted_at, resolved_at, level …), never from memory.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from civicgrid.areas.models import Grid
+
+
+class DisputeType(models.TextChoices):
+    FAMILY = "family", "婚姻家庭"
+    NEIGHBOUR = "neighbour", "邻里"
+    LAND = "land", "宅基地/土地"
+    BOUNDARY = "boundary", "山林/草山边界"
+    LABOUR = "labour", "劳资/欠薪"
+    DEBT = "debt", "债务"
+    PROPERTY = "property", "物业"
+    MEDICAL = "medical", "医疗"
+    TRAFFIC = "traffic", "交通事故"
+    EXPROPRIATION = "expropriation", "征地拆迁"
+    POLLUTION = "pollution", "环境污染"
+    OTHER = "other", "其他"
+
+
+class Risk(models.TextChoices):
+    LOW = "low", "低"
+    MEDIUM = "medium", "中"
+    HIGH = "high", "高"
+    MAJOR = "major", "重大"
+
+
+ALERT_RISKS = frozenset({Risk.HIGH, Risk.MAJOR})
+
+
+class Level(models.TextChoices):
+    VILLAGE = "village", "村（社区）"
+    TOWNSHIP = "township", "乡镇（街道）"
+    COUNTY = "county", "县（区）"
+
+
+LEVEL_ORDER = [Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY]
+
+
+class State(models.TextChoices):
+    REGISTERED = "registered", "待受理"
+    ACCEPTED = "accepted", "已受理"
+    MEDIATING = "mediating", "调解中"
+    RESOLVED = "resolved", "调解成功"
+    UNRESOLVED = "unresolved", "调解未成功"
+    REFERRED = "referred", "已引导分流"
+    FOLLOWED_UP = "followed_up", "已回访"
+    CLOSED = "closed", "已办结"
+    DECLINED = "declined", "不予受理"
+
+
+OPEN_STATES = frozenset({State.REGISTERED, State.ACCEPTED, State.MEDIATING, State.RESOLVED,
+                         State.UNRESOLVED, State.REFERRED, State.FOLLOWED_UP})
+CLOSED_STATES = frozenset({State.CLOSED, State.DECLINED})
+
+
+class Referral(models.TextChoices):
+    """Where a dispute that mediation did not settle is guided (引导分流)."""
+
+    LITIGATION = "litigation", "引导诉讼"
+    ARBITRATION = "arbitration", "引导仲裁"
+    PETITION = "petition", "引导信访"
+    COMMITTEE = "committee", "移交人民调解委员会"
+    PROFESSIONAL = "professional", "移交行业性专业性调解组织"
+
+
+class Source(models.TextChoices):
+    SCREENING = "screening", "排查发现"
+    MEDIATOR = "mediator", "调解员登记"
+    GRID = "grid", "网格员上报"
+    CENTER = "center", "综治中心登记"
+    CASE = "case", "事件转入"
+
+
+class Performance(models.TextChoices):
+    """履行情况 of an agreement, as found at a follow-up visit."""
+
+    PENDING = "pending", "履行中"
+    FULFILLED = "fulfilled", "已履行"
+    PARTIAL = "partial", "部分履行"
+    BREACHED = "breached", "未履行"
+
+
+class ScreeningReport(models.Model):
+    """One grid's screening (排查) for one period; ``zero_report``: nothing found (零报告)."""
+
+    grid_code = models.CharField("网格编码", max_length=15, db_index=True)
+    grid = models.ForeignKey(Grid, verbose_name="网格(当时版本)", on_delete=models.PROTECT,
+                             related_name="+")
+    period = models.DateField("排查周期（月初）", db_index=True)
+    zero_report = models.BooleanField("零报告", default=False)
+    notes = models.TextField("排查情况", blank=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人",
+                                 null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    submitted_at = models.DateTimeField("报告时间")
+
+    class Meta:
+        ordering = ["-period", "grid_code"]
+        verbose_name = "排查报告"
+        verbose_name_plural = "排查报告"
+        constraints = [models.UniqueConstraint(fields=["grid_code", "period"],
+                                               name="screening_one_per_grid_period")]
+
+    def __str__(self) -> str:
+        return f"{self.grid_code} {self.period:%Y-%m}"
+
+
+class Dispute(models.Model):
+    code = models.CharField("纠纷编号", max_length=16, unique=True)
+    dispute_type = models.CharField("纠纷类型", max_length=16, choices=DisputeType.choices,
+                                    db_index=True)
+    summary = models.TextField("纠纷简要情况")
+    amount = models.DecimalField("涉及金额（元）", max_digits=14, decimal_places=2, null=True,
+                                 blank=True)
+    people_count = models.PositiveIntegerField("涉及人数", default=2)
+    risk = models.CharField("风险等级", max_length=8, choices=Risk.choices, default=Risk.LOW,
+                            db_index=True)
+    risk_reasons = models.TextField("风险研判理由", blank=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    grid = models.ForeignKey(Grid, verbose_name="网格(当时版本)", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    # the grid's 15 digits, else the village/township code: scope is a prefix match (ADR 0001)
+    area_code = models.CharField("区划/网格编码", max_length=15, db_index=True)
+    address = models.CharField("纠纷发生地", max_length=200, blank=True)
+    case = models.ForeignKey("cases.Case", verbose_name="关联事件", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="disputes")
+    screening = models.ForeignKey(ScreeningReport, verbose_name="排查报告", null=True,
+                                  blank=True, on_delete=models.PROTECT, related_name="disputes")
+    start_level = models.CharField("首次受理层级", max_length=10, choices=Level.choices,
+                                   default=Level.VILLAGE)
+    level = models.CharField("当前调解层级", max_length=10, choices=Level.choices,
+                             default=Level.VILLAGE, db_index=True)
+    escalation_count = models.PositiveSmallIntegerField("上交次数", default=0)
+    state = models.CharField("状态", max_length=12, choices=State.choices,
+                             default=State.REGISTERED, db_index=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
+                                 blank=True, on_delete=models.PROTECT, related_name="+")
+    mediator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="主调解员", null=True,
+                                 blank=True, on_delete=models.PROTECT, related_name="+")
+    referral = models.CharField("分流去向", max_length=16, choices=Referral.choices, blank=True)
+    created_at = models.DateTimeField("登记时间", db_index=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    resolved_at = models.DateTimeField("调解成功时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    stage_started_at = models.DateTimeField("本环节开始")
+    due_at = models.DateTimeField("本环节时限", null=True, blank=True, db_index=True)
+    mediation_due_at = models.DateTimeField("调解时限", null=True, blank=True)
+    resolved_on_time = models.BooleanField("按期化解", null=True, blank=True)
+    next_followup_at = models.DateTimeField("下次回访", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=0)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "矛盾纠纷"
+        verbose_name_plural = "矛盾纠纷"
+        indexes = [models.Index(fields=["state", "due_at"], name="dispute_state_due"),
+                   models.Index(fields=["risk", "state"], name="dispute_risk_state")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.get_dispute_type_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def on_watch(self) -> bool:
+        return self.risk in ALERT_RISKS and self.is_open
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", "自然人"
+    ORGANISATION = "organisation", "单位/组织"
+
+
+class PartySide(models.TextChoices):
+    APPLICANT = "applicant", "申请人"
+    RESPONDENT = "respondent", "被申请人"
+    OTHER = "other", "其他当事人"
+
+
+class Party(models.Model):
+    """当事人. ID number, phone and address are personal data: shown masked (``privacy``)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
+    side = models.CharField("身份", max_length=10, choices=PartySide.choices)
+    kind = models.CharField("类别", max_length=12, choices=PartyKind.choices,
+                            default=PartyKind.PERSON)
+    name = models.CharField("姓名/名称", max_length=100)
+    id_number = models.CharField("身份证号/统一社会信用代码", max_length=18, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["dispute", "side", "id"]
+        verbose_name = "当事人"
+        verbose_name_plural = "当事人"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Session(models.Model):
+    """One mediation session (调解记录)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions")
+    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    held_at = models.DateTimeField("调解时间")
+    place = models.CharField("调解地点", max_length=100)
+    mediators = models.CharField("调解人员", max_length=200)
+    attendees = models.CharField("参加人员", max_length=300, blank=True)
+    notes = models.TextField("调解情况")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["held_at", "id"]
+        verbose_name = "调解记录"
+        verbose_name_plural = "调解记录"
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.held_at:%Y-%m-%d}"
+
+
+class Agreement(models.Model):
+    """人民调解协议书: written once when mediation succeeds; its performance is tracked."""
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="agreement")
+    number = models.CharField("协议书编号", max_length=32, unique=True)
+    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    terms = models.TextField("协议内容")
+    performance_method = models.CharField("履行方式、时限", max_length=200, blank=True)
+    signed_at = models.DateTimeField("签订时间")
+    performance = models.CharField("履行情况", max_length=10, choices=Performance.choices,
+                                   default=Performance.PENDING)
+
+    class Meta:
+        verbose_name = "调解协议书"
+        verbose_name_plural = "调解协议书"
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class FollowUp(models.Model):
+    """回访: a visit after the outcome, with the agreement's performance found then."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="followups")
+    visited_at = models.DateTimeField("回访时间")
+    performance = models.CharField("履行情况", max_length=10, choices=Performance.choices,
+                                   blank=True)
+    notes = models.TextField("回访情况")
+    visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["visited_at", "id"]
+        verbose_name = "回访记录"
+        verbose_name_plural = "回访记录"
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.visited_at:%Y-%m-%d}"
+
+
+class DisputeEvent(models.Model):
+    """One timeline entry. Append-only: written once by the workflow, never changed."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField("操作人", max_length=64, blank=True)
+    action = models.CharField("动作", max_length=24, db_index=True)
+    from_state = models.CharField("原状态", max_length=12, blank=True)
+    to_state = models.CharField("新状态", max_length=12, blank=True)
+    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = "纠纷流转记录"
+        verbose_name_plural = "纠纷流转记录"
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.action}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise RuntimeError("流转记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("流转记录只能追加，不能删除。")
