@@ -21,6 +21,8 @@ from civicgrid.areas.models import Area, AreaLevel, Grid, HouseholdGroup
 from civicgrid.cases.setup_services import seed_taxonomy
 from civicgrid.core import refcache
 from civicgrid.demo.cases import build_cases, default_count
+from civicgrid.demo.dispute_history import build_disputes
+from civicgrid.demo.disputes import default_count as default_disputes
 from civicgrid.demo.geography import plan_grids, plan_villages
 from civicgrid.demo.org_units import DEPARTMENTS
 from civicgrid.open311.demo import issue_demo_key
@@ -36,6 +38,7 @@ class DemoSize:
     grids: int = 600
     seed: int = 2026
     cases: int | None = None  # None: about 33 per grid (20,000 for the default 600 grids)
+    disputes: int | None = None  # None: about 6 per grid over two years (civicgrid.demo.disputes)
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ def build_demo(size: DemoSize | None = None) -> bool:
         seed_taxonomy()
         issue_demo_key(DISTRICT_CODE)  # Open311 api_key "demo-open311-key"
         build_cases(default_count(size.grids) if size.cases is None else size.cases, size.seed)
+        build_disputes(default_disputes(size.grids) if size.disputes is None else size.disputes,
+                       size.seed)
         refcache.bump()  # org units, roles and policies were bulk-created
     return True
 

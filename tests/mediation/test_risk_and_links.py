@@ -35,7 +35,8 @@ def test_major_risk_alerts_leader_and_centres_at_once(cast: dict[str, User],
     assert watch_list(cast["leader"]).filter(pk=d.pk).exists()
     with django_capture_on_commit_callbacks(execute=True):  # the same risk again: no new alert
         services.assess_risk(actor=cast["mediator"], dispute_id=d.pk, risk="major", reasons="仍在对峙")
-    assert Notification.objects.filter(topic="dispute_risk", user=cast["leader"]).count() == 1
+    assert Notification.objects.filter(topic="dispute_risk", user=cast["leader"],
+                                       title__contains=d.code).count() == 1
 
 
 def test_low_risk_raised_to_high_alerts_and_is_audited(cast: dict[str, User],
