@@ -34,6 +34,7 @@ from civicgrid.cases import serializers as s
 from civicgrid.cases.duplicates import similar_open_candidates
 from civicgrid.cases.models import OPEN_STATES, Assignment, Case, CasePhoto, State
 from civicgrid.cases.selectors import case_for, cases_visible_to
+from civicgrid.core.api import IF_MATCH, expected_version
 from civicgrid.core.api_limits import LimitedFormParser, LimitedJSONParser, LimitedMultiPartParser
 from civicgrid.core.errors import NotFound, ValidationFailed
 
@@ -49,8 +50,6 @@ ACTION_ERRORS = {
     409: OpenApiResponse(ERROR, description="当前状态不允许（illegal_transition）或已被他人处理（stale_version）"),
     413: OpenApiResponse(ERROR, description="请求体过大（payload_too_large）"),
 }
-IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                            description="期望的版本号（详情响应的 ETag）；与 body 中 version 同义")
 ORDERING = ("created_at", "due_at", "updated_at", "state", "urgency", "code", "id")
 TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
@@ -120,18 +119,6 @@ def filter_cases(qs: QuerySet[Case], params: Any) -> QuerySet[Case]:
     if ordering.lstrip("-") not in ORDERING:
         raise ValidationFailed("排序字段无效。", code="invalid_ordering", fields={"ordering": list(ORDERING)})
     return qs.order_by(ordering, "-id")
-
-
-def _expected_version(request: Request, body_version: int | None) -> int | None:
-    if body_version is not None:
-        return body_version
-    raw = request.headers.get("If-Match", "").strip()
-    if not raw or raw == "*":
-        return None
-    raw = raw.removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise ValidationFailed("If-Match 应为版本号。", code="invalid_if_match", fields={"If-Match": [raw]})
-    return int(raw)
 
 
 def _detail(request: Request, case: Case, status: int = 200) -> Response:
@@ -269,7 +256,7 @@ class CaseViewSet(viewsets.GenericViewSet[Case]):
         form = request_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         args = {rename.get(k, k): v for k, v in form.validated_data.items() if k != "version"}
-        version = _expected_version(request, form.validated_data.get("version"))
+        version = expected_version(request, form.validated_data.get("version"))
         service(actor=request.user, case_id=case_id, expected_version=version, **args)
         return _detail(request, case_for(request.user, case_id))
 

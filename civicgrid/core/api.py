@@ -22,13 +22,16 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from civicgrid.core.errors import DomainError, PayloadTooLarge
+from civicgrid.core.errors import DomainError, PayloadTooLarge, ValidationFailed
 
 logger = logging.getLogger("civicgrid.api")
 
@@ -153,3 +156,22 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
             for status_code, description in wanted.items():
                 responses.setdefault(status_code, {"description": description, "content": ref})
     return result
+
+
+# --- optimistic locking: the version a client saw (body ``version`` or If-Match) -----------
+
+IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                            description="期望的版本号（详情响应的 ETag）；与 body 中 version 同义")
+
+
+def expected_version(request: Request, body_version: int | None) -> int | None:
+    """The version a client expects (optimistic locking): the body's, else If-Match."""
+    if body_version is not None:
+        return body_version
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw or raw == "*":
+        return None
+    raw = raw.removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise ValidationFailed("If-Match 应为版本号。", code="invalid_if_match", fields={"If-Match": [raw]})
+    return int(raw)
