@@ -7,6 +7,7 @@ from civicgrid.accounts.apis import ObtainTokenView
 from civicgrid.areas.apis import AreaViewSet, GridViewSet
 from civicgrid.cases.apis import CaseViewSet
 from civicgrid.cases.import_apis import CaseImportView
+from civicgrid.mediation.apis import DisputeViewSet, ScreeningReportViewSet
 from civicgrid.notifications.apis import NotificationViewSet
 
 router = DefaultRouter()
@@ -15,6 +16,8 @@ router.register("areas", AreaViewSet, basename="area")
 router.register("grids", GridViewSet, basename="grid")
 router.register("cases", CaseViewSet, basename="case")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("disputes", DisputeViewSet, basename="dispute")
+router.register("screening-reports", ScreeningReportViewSet, basename="screening-report")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "civicgrid.core.proxy.TrustedProxyMiddleware",  # first: everything after sees the real client
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# The reverse proxy's address (nginx): its X-Forwarded-For/-Proto are trusted (core/proxy.py).
+CIVICGRID_TRUSTED_PROXY = env_str("CIVICGRID_TRUSTED_PROXY", "")
 
 ROOT_URLCONF = "civicgrid.urls"
 WSGI_APPLICATION = "civicgrid.wsgi.application"
@@ -217,7 +221,7 @@ NOTIFY_RETRY_BASE_SECONDS = env_int("CIVICGRID_NOTIFY_RETRY_BASE_SECONDS", 60, m
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "civicgrid.accounts.tokens.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -272,6 +276,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "civicgrid.cases.models.State",
         "AssignmentStateEnum": "civicgrid.cases.models.AssignmentState",
+        "DisputeStateEnum": "civicgrid.mediation.models.State",
+        "DisputeLevelEnum": "civicgrid.mediation.models.Level",
+        "PartyKindEnum": "civicgrid.mediation.models.PartyKind",
     },
 }
 
