@@ -2,7 +2,7 @@
 
 Run ``python benchmarks/intake_bench.py`` (or ``python -m benchmarks``) from the repository
 root. It starts a throwaway PostgreSQL cluster (scripts/pg-test-cluster.sh), migrates, builds
-the demo city, serves the application with waitress (``civicgrid serve``) on loopback, and
+the demo city, serves the application with ``civicgrid serve`` (granian) on loopback, and
 drives ``POST /api/v1/cases/`` from this process with concurrent keep-alive clients (token
 auth, a fresh Idempotency-Key per report, random points inside the demo grids). Every
 request is the real path: point → grid, owner centre, accept deadline, first timeline entry,
@@ -314,6 +314,21 @@ def _drive(ports: list[int], token: str, points: list[tuple[float, float]], clie
     }
 
 
+def start_server(env: dict[str, str], args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], int]:
+    """``civicgrid serve`` (granian: ``--processes`` workers × ``--threads``) on a free port."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(BIN / "civicgrid"), "serve", "--port", str(port), "--workers", str(args.processes),
+         "--threads", str(args.threads)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _wait_ready(port)
+    return server, port
+
+
+def server_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The server's main process and its workers (whose CPU time the report counts)."""
+    return [server.pid, *_children(server.pid)]
+
+
 def _token(port: int, username: str, password: str) -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("POST", "/api/v1/auth/token/", body=json.dumps({"username": username, "password": password}),
@@ -338,13 +353,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         demo = [str(BIN / "civicgrid"), "demo", "--no-migrate", "--grids", str(args.grids),
                 "--villages", str(args.villages)]
         _run(demo, env)
-        ports = [_free_port() for _ in range(args.processes)]
-        for port in ports:
-            servers.append(subprocess.Popen(
-                [str(BIN / "civicgrid"), "serve", "--port", str(port), "--threads", str(args.threads)],
-                env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
-        for port in ports:
-            _wait_ready(port)
+        server, port = start_server(env, args)
+        servers.append(server)
+        ports = [port]
         _setup_django({k: env[k] for k in ("DATABASE_URL", "CIVICGRID_DATA_DIR", "CIVICGRID_DB_CONN_MAX_AGE")})
         from django.db import connection
 
@@ -355,7 +366,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         queries = _queries_per_intake(points[0], token)
         _drive(ports, token, points, args.clients, min(3.0, args.seconds), 600)  # warm up
         postmaster = int(Path(cluster["PG_TEST_DIR"], "data", "postmaster.pid").read_text().split()[0])
-        watch = {"servers": [s.pid for s in servers], "postgres": [postmaster, *_children(postmaster)]}
+        watch = {"servers": server_pids(server), "postgres": [postmaster, *_children(postmaster)]}
         result = _drive(ports, token, points, args.clients, args.seconds, args.max_requests, watch)
         result["orm_rate"] = _orm_rate(args.orm_saves, points[0])
         from civicgrid.cases.models import Case
@@ -391,8 +402,8 @@ Django {m['django']}, {r['pg']} (throwaway cluster with production durability: f
 synchronous_commit={r['synchronous_commit']}). Date: {m['date']}.
 Load average (1/5/15 min) at the end: {m['load']} (a shared machine: compare figures of the same run).
 
-Setup: demo city of {args.grids} grids / {args.villages} villages; {args.processes} × `civicgrid serve`
-(waitress, {args.threads} threads each) on loopback; {args.clients} concurrent keep-alive clients in the
+Setup: demo city of {args.grids} grids / {args.villages} villages; `civicgrid serve` (granian,
+{args.processes} worker processes × {args.threads} threads) on loopback; {args.clients} concurrent keep-alive clients in the
 benchmark process (raw sockets, every request built before the clock starts), token auth (12345
 agent), a fresh `Idempotency-Key` per report, random points inside the grids, JSON bodies,
 {args.seconds:g} s after a 3 s warm-up. Each request goes through `intake.report_case_once`: token
@@ -442,7 +453,7 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, seconds: float,
     """The options every benchmark that drives `civicgrid serve` shares (intake, webhooks)."""
     parser.add_argument("--grids", type=int, default=600)
     parser.add_argument("--villages", type=int, default=60)
-    parser.add_argument("--processes", type=int, default=2, help="waitress server processes")
+    parser.add_argument("--processes", type=int, default=2, help="server worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per server process")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=seconds, help=seconds_help)

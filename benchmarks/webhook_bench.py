@@ -143,16 +143,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ib._run([str(ib.BIN / "civicgrid"), "migrate", "--no-input", "-v", "0"], env)
         ib._run([str(ib.BIN / "civicgrid"), "demo", "--no-migrate", "--grids", str(args.grids),
                  "--villages", str(args.villages)], env)
-        ports = [ib._free_port() for _ in range(args.processes)]
-        for port in ports:
-            procs.append(subprocess.Popen(
-                [str(ib.BIN / "civicgrid"), "serve", "--port", str(port), "--threads",
-                 str(args.threads)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
+        server, port = ib.start_server(env, args)
+        procs.append(server)
+        ports = [port]
         procs.append(subprocess.Popen(
             [str(ib.BIN / "civicgrid"), "deliver-webhooks", "--every", "1"], env=env, cwd=ROOT,
             stdout=subprocess.DEVNULL))
-        for port in ports:
-            ib._wait_ready(port)
         ib._setup_django({k: env[k] for k in ("DATABASE_URL", "CIVICGRID_DATA_DIR",
                                                "CIVICGRID_DB_CONN_MAX_AGE")})
         from civicgrid.demo.build import DEMO_PASSWORD
@@ -220,8 +216,8 @@ Django {m['django']}, {r['pg']} (throwaway cluster, fsync={r['fsync']},
 synchronous_commit={r['sync_commit']}). Date: {m['date']}.
 Load average (1/5/15 min) at the end: {m['load']} (a shared machine: compare figures of the same run).
 
-Setup: as the intake benchmark (demo city of {args.grids} grids, {args.processes} × `civicgrid serve`
-with {args.threads} threads, {args.clients} keep-alive clients POSTing `/api/v1/cases/`), in
+Setup: as the intake benchmark (demo city of {args.grids} grids, `civicgrid serve` with
+{args.processes} workers × {args.threads} threads, {args.clients} keep-alive clients POSTing `/api/v1/cases/`), in
 {args.rounds} alternating pairs of rounds (off-on, on-off, …) of {args.seconds:g} s each, without webhooks ("off": subscribers inactive) and
 with {args.subscribers} active subscribers wanting every event of the district ("on"), while
 `civicgrid deliver-webhooks --every 1` runs beside the servers and a loopback receiver in the

@@ -55,21 +55,23 @@ def similar_open_candidates(*, user: User | None, case: Case, limit: int = 10,
     radius = (case.category.duplicate_radius_m if case.category else 0) or DEFAULT_RADIUS_M
     since = (now or timezone.now()) - dt.timedelta(days=settings.CASE_DUPLICATE_DAYS)
     min_lng, max_lng, min_lat, max_lat = bounding_box(case.lng, case.lat, radius)
+    fields = ("id", "code", "title", "state", "lng", "lat", "created_at")
     rows = (cases_visible_to(user)
             .filter(category_id=case.category_id, state__in=sorted(OPEN_STATES),
                     merged_into__isnull=True, created_at__gte=since,
                     lng__gte=min_lng, lng__lte=max_lng, lat__gte=min_lat, lat__lte=max_lat)
             .exclude(pk=case.pk)
-            # only what callers show: no joins, no grid geometry to decode per candidate
-            .select_related(None).only("id", "code", "title", "state", "lng", "lat", "created_at"))
-    found = []
-    for other in rows:
-        assert other.lng is not None and other.lat is not None
-        distance = haversine_m(case.lng, case.lat, other.lng, other.lat)
+            # plain rows (a model instance only for those returned): where reports cluster,
+            # dozens of candidates share the box
+            .values_list(*fields))
+    near = []
+    for row in rows:
+        distance = haversine_m(case.lng, case.lat, row[4], row[5])
         if distance <= radius:
-            found.append(Candidate(other, distance))
-    found.sort(key=lambda c: (c.distance_m, -c.case.created_at.timestamp(), c.case.pk))
-    return found[:limit]
+            near.append((distance, -row[6].timestamp(), row[0], row))
+    near.sort()
+    return [Candidate(Case(**dict(zip(fields, row, strict=True))), distance)
+            for distance, _newer, _pk, row in near[:limit]]
 
 
 def similar_open_cases(*, user: User | None, case: Case, limit: int = 10) -> list[Case]:

@@ -1,7 +1,7 @@
 """Reference data kept in memory across requests, kept honest by one stored token.
 
-Grants (per user), categories, deadline policies, the active centres and their operators,
-and the webhook subscribers change rarely but are read by every case report. Each process keeps them in one dict (a
+Grants (per user), API tokens' users, categories, deadline policies, the active centres and
+their operators, and the webhook subscribers change rarely but are read by every case report. Each process keeps them in one dict (a
 *generation*) tagged with the token stored in ``core.CacheVersion``:
 
 * any save or delete of a watched model (through services, admin or the shell) stores a new
@@ -37,6 +37,7 @@ WATCHED: dict[str, frozenset[str] | None] = {
     "accounts.RolePermission": None,
     "accounts.OrgUnit": None,
     "accounts.User": frozenset({"is_active", "org_unit", "org_unit_id"}),
+    "authtoken.Token": None,  # API token → user (accounts.tokens)
     "areas.Area": None,
     "cases.Category": None,
     "cases.DeadlinePolicy": None,
@@ -91,6 +92,13 @@ def get(key: Any, loader: Callable[[], T]) -> T:
     if _keep():
         data[key] = value
     return value
+
+
+def forget(key: Any) -> None:
+    """Drop one value of this generation (e.g. a miss that must not be kept)."""
+    data = _data
+    if data is not None:
+        data.pop(key, None)
 
 
 def clear() -> None:

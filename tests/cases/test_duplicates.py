@@ -134,3 +134,19 @@ def test_merge_tells_both_timelines(cast, origin) -> None:  # type: ignore[no-un
     assert joined.actor == cast["street"] and joined.at == merged.at
     case.refresh_from_db()
     assert case.state == State.REPORTED  # the target goes on as it was
+
+
+def test_with_many_candidates_the_nearest_within_the_radius_come_back(cast, origin) -> None:  # type: ignore[no-untyped-def]
+    # the nearest are picked in SQL (twice the limit) before the exact distance decides: the
+    # answer must be the same as measuring every candidate
+    grid, case = origin
+    by_distance = {}
+    for i, metres in enumerate([240, 30, 260, 180, 90, 400, 10, 150, 60, 249, 120, 210]):
+        bearing = math.radians(i * 47)
+        other = _report(cast["grid"], grid, *_offset(case.lng, case.lat, north_m=metres * math.cos(bearing),
+                                                     east_m=metres * math.sin(bearing)))
+        by_distance[other.pk] = haversine_m(case.lng, case.lat, other.lng, other.lat)
+    inside = sorted((d, pk) for pk, d in by_distance.items() if d <= 250)
+    for limit in (1, 3, 5, 20):
+        found = similar_open_candidates(user=cast["street"], case=case, limit=limit)
+        assert [c.case.pk for c in found] == [pk for _d, pk in inside[:limit]]
