@@ -17,6 +17,8 @@ from civicgrid.core.parsers import ParseError
 
 CATEGORY_SPLIT = re.compile(r"\s*(?:->|→|>|/|\\|－>)\s*")
 MAX_DESCRIPTION = 20_000
+TEXT_FIELDS = ("source_ref", "description", "title", "phone", "category",
+               "urgency", "address", "area", "status", "reporter_name")
 
 
 @dataclass
@@ -72,6 +74,9 @@ class Cleaner:
                                    code="missing_column", fields={"description": ["缺少列"]})
         self._load_categories()
         self._load_areas()
+        self._text_positions = [self.columns.get(name, -1) for name in TEXT_FIELDS]
+        self._categories: dict[str, Category | None] = {}
+        self._places: dict[tuple[str, str], str] = {}
 
     # --- reference data ----------------------------------------------------------------------
 
@@ -165,6 +170,11 @@ class Cleaner:
         lng_raw, lat_raw = self._cell(cells, "lng"), self._cell(cells, "lat")
         if text is None and lng_raw is None and lat_raw is None:
             return None, None
+        m = _SIMPLE_POINT.match(text) if text.__class__ is str and len(text) <= 200 else None
+        if m is not None and self.mapping.crs != "gcj02":
+            lng, lat = float(m.group(1)), float(m.group(2))
+            if -180 <= lng <= 180 and -90 <= lat <= 90:
+                return lng, lat
         try:
             if text is not None:
                 lng, lat = parsers.parse_coordinates(text)
@@ -180,9 +190,19 @@ class Cleaner:
         return lng, lat
 
     def _when(self, cells: list[Any], name: str, label: str) -> dt.datetime | None:
-        value = self._cell(cells, name)
+        return self._parse_when(self._cell(cells, name), label)
+
+    def _parse_when(self, value: Any, label: str) -> dt.datetime | None:
         if value is None:
             return None
+        if value.__class__ is str and not self.mapping.date_formats:
+            m = _SIMPLE_DATETIME.match(value)
+            if m is not None:
+                try:
+                    return dt.datetime(*map(int, filter(None, m.groups())),  # type: ignore[misc]
+                                       tzinfo=parsers.SHANGHAI)
+                except ValueError:
+                    pass  # e.g. 24:00 or 2月30日: the parser's answer
         try:
             return parsers.parse_datetime(value, formats=self.mapping.date_formats,
                                           serials=self.mapping.excel_serials)
@@ -192,13 +212,15 @@ class Cleaner:
     def clean(self, number: int, cells: list[Any]) -> Row:
         if cells and isinstance(cells[0], ValueError):
             raise RowError("invalid_row", str(cells[0]))
-        ref = self._text(cells, "source_ref")
+        n = len(cells)
+        # the text cells once, as ``_text`` reads them
+        (ref, description, title, phone, category_text, urgency_text, address,
+         area_text, status, reporter_name) = (
+            _plain(cells[i]) if 0 <= i < n else "" for i in self._text_positions)
         if not ref:
             raise RowError("required", "缺少工单编号。")
         if len(ref) > 64:
             raise RowError("too_long", "工单编号超过 64 个字符。")
-        description = self._text(cells, "description")
-        title = self._text(cells, "title")
         if not description:
             if not title:
                 raise RowError("required", "缺少诉求内容。")
@@ -209,27 +231,56 @@ class Cleaner:
         reported_at = self._when(cells, "reported_at", "来电时间") or self.now
         if reported_at > self.now + dt.timedelta(days=1):
             raise RowError("invalid_datetime", "来电时间在未来。")
-        phone = self._text(cells, "phone")
         if phone:
-            try:
-                phone = parsers.parse_phone(phone)
-            except ParseError as exc:
-                raise RowError(exc.code, f"联系电话：{exc.message}") from None
-        category = self._category(self._text(cells, "category"))
-        urgency_text = self._text(cells, "urgency")
+            if len(phone) == 11 and _MOBILE.match(phone):  # the usual case, as parse_phone answers
+                pass
+            else:
+                try:
+                    phone = parsers.parse_phone(phone)
+                except ParseError as exc:
+                    raise RowError(exc.code, f"联系电话：{exc.message}") from None
+        category = self._categories.get(category_text, _UNSEEN)
+        if category is _UNSEEN:
+            category = self._categories[category_text] = self._category(category_text)
         urgency = URGENCY_NAMES.get(urgency_text) if urgency_text else None
         if urgency_text and urgency is None:
             raise RowError("invalid_urgency", f"紧急程度「{urgency_text}」无效。")
-        address = self._text(cells, "address")[:200]
+        address = address[:200]
         lng, lat = self._point(cells)
-        area_code = self._place(self._text(cells, "area"), address)
+        place_key = (area_text, address)
+        area_code = self._places.get(place_key)
+        if area_code is None:
+            if len(self._places) > 100_000:
+                self._places.clear()
+            area_code = self._places[place_key] = self._place(area_text, address)
         closed_at = None
-        status = self._text(cells, "status")
         if status and status in self.mapping.closed_values:
             closed_at = self._when(cells, "closed_at", "办结时间") or reported_at
         return Row(number=number, source_ref=ref, reported_at=reported_at, title=title,
                    description=description, category=category,
                    urgency=urgency or (category.urgency if category else "normal"),
-                   address=address, phone=phone[:32],
-                   reporter_name=self._text(cells, "reporter_name")[:64], lng=lng, lat=lat,
-                   area_code=area_code, closed_at=closed_at)
+                   address=address, phone=phone[:32], reporter_name=reporter_name[:64],
+                   lng=lng, lat=lat, area_code=area_code, closed_at=closed_at)
+
+
+_UNSEEN: Any = object()
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+# "2020/1/6 12:09:38", "2020-01-06 12:09:38", "2020-01-06": read here; anything else (and any
+# value these do not build) goes to parsers.parse_datetime, which answers the same for these
+_SIMPLE_DATETIME = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?: (\d{1,2}):(\d{2}):(\d{2}))?$",
+                              re.ASCII)
+# "106.2456,38.9639": decimal degrees as parse_coordinates reads them; anything else goes there
+_SIMPLE_POINT = re.compile(r"^([+-]?\d{1,3}(?:\.\d+)?)\s*,\s*([+-]?\d{1,3}(?:\.\d+)?)$", re.ASCII)
+
+
+def _plain(value: Any) -> str:
+    """A cell as text, as ``Cleaner._text`` reads it."""
+    if value.__class__ is str:
+        if "\x00" in value:
+            return value.replace("\x00", "").strip()
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a work-order number Excel stored as a number
+    return str(value).replace("\x00", "").strip()

@@ -1,20 +1,27 @@
 """The fast path: many cases and their timeline rows in one go, without per-row ORM saves.
 
-PostgreSQL gets ``COPY … FROM STDIN`` (psycopg 3 ``cursor.copy``), SQLite ``executemany``.
-Case ids are reserved first (PostgreSQL: ``nextval`` of the table's sequence; SQLite: above the
-current maximum, under the write lock the transaction already holds), so the timeline rows can
-point at their cases in the same transaction. Columns this module does not fill get their
-model default, so a field added later does not break the import.
+PostgreSQL gets a binary ``COPY … FROM STDIN`` (psycopg 3 ``cursor.copy`` with the columns'
+types set, so the server parses no text), SQLite ``executemany``. Case ids are reserved first
+(PostgreSQL: ``nextval`` of the table's sequence; SQLite: above the current maximum, under the
+write lock the transaction already holds), so the timeline rows can point at their cases in the
+same transaction. Columns this module does not fill get their model default, so a field added
+later does not break the import.
+
+``Background`` runs the PostgreSQL COPYs of one chunk on the import's own connection (same
+transaction) in a helper thread, so that the server stores one chunk while Python cleans the
+next (the thread waits on the socket with the GIL released).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from psycopg.types.json import Jsonb
 
 from civicgrid.cases.models import Case, CaseEvent
 
@@ -28,8 +35,15 @@ def _default(field: models.Field[Any, Any], now: dt.datetime) -> Any:
     return value
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
 class Table:
-    """The concrete columns of a model: given per-row values for some, defaults for the rest."""
+    """The concrete columns of a model: given per-row values for some, defaults for the rest.
+
+    JSON columns take JSON text (``json.dumps``), on both databases.
+    """
 
     def __init__(self, model: type[models.Model], given: Sequence[str], now: dt.datetime) -> None:
         self.model = model
@@ -43,31 +57,64 @@ class Table:
         self.constants = tuple(_default(f, now) for f in self.rest)
         self.datetime_positions = [i for i, f in enumerate(order)
                                    if isinstance(f, models.DateTimeField)]
+        self.json_given = [i for i, name in enumerate(given)
+                           if isinstance(fields[name], models.JSONField)]
+        # binary COPY: JSON text goes out as it is, behind jsonb's version byte
+        self.binary_constants = tuple(Jsonb(v, dumps=_as_is) if isinstance(f, models.JSONField)
+                                      else v for f, v in zip(self.rest, self.constants, strict=True))
+        self._oids: list[int] | None = None
 
     @property
     def db_table(self) -> str:
         return self.model._meta.db_table
 
+    def oids(self, cursor: Any) -> list[int]:
+        """PostgreSQL type oids of the columns, in order (binary COPY sends typed values)."""
+        if self._oids is None:
+            cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+                           "AND attnum > 0 AND NOT attisdropped", [self.db_table])
+            types = dict(cursor.fetchall())
+            self._oids = [int(types[c]) for c in self.column_names]
+        return self._oids
+
+    def copy(self, cursor: Any, rows: Iterable[tuple[Any, ...]]) -> int:
+        """PostgreSQL: binary COPY on a psycopg cursor (any thread; the connection's transaction)."""
+        qn = connection.ops.quote_name
+        cols = ", ".join(qn(c) for c in self.column_names)
+        constants, json_given = self.binary_constants, self.json_given
+        count = 0
+        oids = self.oids(cursor)
+        with cursor.copy(f"COPY {qn(self.db_table)} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(oids)
+            write = copy.write_row
+            if json_given:
+                for row in rows:
+                    values = list(row)
+                    for i in json_given:
+                        values[i] = Jsonb(values[i], dumps=_as_is)
+                    write((*values, *constants))
+                    count += 1
+            else:
+                for row in rows:
+                    write(row + constants)
+                    count += 1
+        return count
+
     def write(self, rows: Iterable[tuple[Any, ...]]) -> int:
         """Insert the rows (values for ``given``, in order) with the defaults appended."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                return self.copy(cursor.cursor, rows)
         qn = connection.ops.quote_name
         cols = ", ".join(qn(c) for c in self.column_names)
         constants = self.constants
+        adapt = connection.ops.adapt_datetimefield_value
+        positions = self.datetime_positions
+        placeholders = ", ".join(["%s"] * len(self.column_names))
         count = 0
+        # table and column names come from the model's meta, quoted; values are parameters
+        sql = f"INSERT INTO {qn(self.db_table)} ({cols}) VALUES ({placeholders})"  # noqa: S608
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                sql = f"COPY {qn(self.db_table)} ({cols}) FROM STDIN"
-                with cursor.cursor.copy(sql) as copy:
-                    write = copy.write_row
-                    for row in rows:
-                        write(row + constants)
-                        count += 1
-                return count
-            adapt = connection.ops.adapt_datetimefield_value
-            positions = self.datetime_positions
-            placeholders = ", ".join(["%s"] * len(self.column_names))
-            # table and column names come from the model's meta, quoted; values are parameters
-            sql = f"INSERT INTO {qn(self.db_table)} ({cols}) VALUES ({placeholders})"  # noqa: S608
             batch: list[list[Any]] = []
             for row in rows:
                 values = list(row + constants)
@@ -83,6 +130,33 @@ class Table:
                 cursor.executemany(sql, batch)
                 count += len(batch)
         return count
+
+
+class Background:
+    """Database work of one chunk, run on the current connection by a helper thread.
+
+    PostgreSQL only (psycopg connections may be used from another thread; the caller touches
+    the database again only after ``join``). ``join`` re-raises what the work raised.
+    """
+
+    def __init__(self, work: Callable[[Any], None]) -> None:
+        self._error: BaseException | None = None
+        raw = connection.connection  # the transaction is already open on it
+
+        def run() -> None:
+            try:
+                with raw.cursor() as cursor:
+                    work(cursor)
+            except BaseException as exc:  # noqa: BLE001 — handed to the caller in join()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="civicgrid-import-copy", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 CASE_COLUMNS = (

@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from civicgrid.cases import deadlines, routing
 from civicgrid.cases.imports import loader
 from civicgrid.cases.imports.clean import Cleaner, Rejected, Row, RowError
 from civicgrid.cases.imports.mapping import Mapping
-from civicgrid.cases.imports.reader import read_table
+from civicgrid.cases.imports.reader import Table, read_table
 from civicgrid.cases.intake import CODE_ALPHABET, CODE_LENGTH
 from civicgrid.cases.models import Case, CaseEvent, Stage, State
 from civicgrid.core import audit
@@ -55,6 +56,7 @@ def new_codes(count: int) -> list[str]:
         raw = secrets.token_bytes(count * CODE_LENGTH * 11 // 10 + 16)
         text += raw.translate(_TO_ALPHABET, _DROP).decode("ascii")
     return [text[i:i + CODE_LENGTH] for i in range(0, count * CODE_LENGTH, CODE_LENGTH)]
+CLOSED, REPORTED = State.CLOSED.value, State.REPORTED.value
 UPDATED_FIELDS = ("title", "description", "address", "reporter_name", "reporter_phone")
 
 
@@ -120,12 +122,13 @@ class Placer:
         return self._owners[key]
 
     def due(self, row: Row, level: str) -> dt.datetime:
-        key = (row.category.pk if row.category else None, row.urgency, level)
-        if key not in self._due:
+        key = (row.category.id if row.category else None, row.urgency, level)
+        found = self._due.get(key)
+        if found is None:
             policy = deadlines.best_policy(self.policies, stage=Stage.ACCEPT, category=row.category,
                                            urgency=row.urgency, area_level=level)
-            self._due[key] = deadlines._limit(policy, Stage.ACCEPT).due(self.now)
-        return self._due[key]
+            found = self._due[key] = deadlines._limit(policy, Stage.ACCEPT).due(self.now)
+        return found
 
     def grids(self, rows: list[Row]) -> list[str | None]:
         found: list[str | None] = [None] * len(rows)
@@ -147,6 +150,15 @@ def _chunk_transaction(source: str) -> Iterator[None]:
 
 def _existing(source: str, refs: list[str]) -> dict[str, tuple[Any, ...]]:
     found: dict[str, tuple[Any, ...]] = {}
+    if connection.vendor == "postgresql":  # one query with an array, not thousands of parameters
+        columns = ", ".join(("source_ref", "id", "state", *UPDATED_FIELDS))
+        with connection.cursor() as cursor:
+            # fixed column and table names; the values are parameters
+            cursor.execute(f"SELECT {columns} FROM {Case._meta.db_table} "  # noqa: S608
+                           "WHERE channel_detail = %s AND source_ref = ANY(%s)", [source, refs])
+            for values in cursor.fetchall():
+                found[values[0]] = values[1:]
+        return found
     for i in range(0, len(refs), 2000):
         for values in (Case.objects.filter(channel_detail=source, source_ref__in=refs[i:i + 2000])
                        .values_list("source_ref", "pk", "state", *UPDATED_FIELDS)):
@@ -162,39 +174,85 @@ class Importer:
         self.events = loader.event_table(now)
         self.actor_name = (actor.display_name or actor.username) if actor else "系统"
         self.actor_org = actor.org_unit_id if actor else None
+        self._event_data_head = json.dumps({"channel": mapping.channel, "source": mapping.source},
+                                           ensure_ascii=False)[:-1]
+        self._open: tuple[ExitStack, loader.Background, Written, list[Row]] | None = None
 
     def _case_row(self, case_id: int, code: str, row: Row, grid: str | None) -> tuple[Any, ...]:
         area_code = grid or row.area_code
         owner_id, level = self.placer.owner(area_code)
         closed = row.closed_at is not None
         return (case_id, code, self.mapping.channel, self.mapping.source, row.source_ref,
-                row.category.pk if row.category else None, row.urgency, row.title,
+                row.category.id if row.category else None, row.urgency, row.title,
                 row.description, row.address, row.lng, row.lat,
                 self.placer.grid_ids.get(grid) if grid else None, area_code, owner_id,
-                State.CLOSED if closed else State.REPORTED, row.reporter_name, row.phone,
+                CLOSED if closed else REPORTED, row.reporter_name, row.phone,
                 row.reported_at, row.closed_at, self.now,
                 None if closed else self.placer.due(row, level), self.now)
 
     def _event_row(self, case_id: int, row: Row, grid: str | None, state: str,
                    action: str = "import", from_state: str = "") -> tuple[Any, ...]:
-        data = json.dumps({"channel": self.mapping.channel, "source": self.mapping.source,
-                           "source_ref": row.source_ref, "row": row.number, "grid": grid or "",
-                           "reported_at": row.reported_at.isoformat()}, ensure_ascii=False)
+        ref = row.source_ref
+        ref = f'"{ref}"' if ref.isascii() and ref.isalnum() else json.dumps(ref, ensure_ascii=False)
+        # the same object as json.dumps of {channel, source, source_ref, row, grid, reported_at}
+        data = (f'{self._event_data_head}, "source_ref": {ref}, "row": {row.number}, '
+                f'"grid": "{grid or ""}", "reported_at": "{row.reported_at.isoformat()}"}}')
         return (case_id, self.now, self.actor.pk if self.actor else None, self.actor_name,
                 self.actor_org, action, from_state, state, row.description[:200], data)
 
     def write(self, rows: list[Row], result: ImportResult) -> None:
+        """Hand over one chunk. PostgreSQL: its COPY runs while the caller cleans the next one
+        (committed by the next ``write`` or by ``finish``); SQLite: written at once."""
+        self.finish(result)
+        if connection.vendor != "postgresql":
+            self._write_now(rows, result)
+            return
+        stack = ExitStack()
+        stack.enter_context(_chunk_transaction(self.mapping.source))
+        try:
+            written = self._prepare(rows)
+            work = written.copy
+            background = loader.Background(lambda cursor: work(cursor, self.cases, self.events))
+        except BaseException:
+            if not stack.__exit__(*sys.exc_info()):
+                raise
+        self._open = (stack, background, written, rows)
+
+    def finish(self, result: ImportResult) -> None:
+        """Wait for the chunk in flight, commit it and count it (a lost code race: retried)."""
+        if self._open is None:
+            return
+        stack, background, written, rows = self._open
+        self._open = None
+        try:
+            with connection.wrap_database_errors:
+                background.join()
+        except BaseException as exc:
+            stack.__exit__(type(exc), exc, exc.__traceback__)  # rolls the chunk back
+            if isinstance(exc, IntegrityError):
+                self._write_now(rows, result, attempts=2)
+                return
+            raise
+        stack.close()
+        written.count(result)
+
+    def _write_now(self, rows: list[Row], result: ImportResult, attempts: int = 3) -> None:
         """One chunk in one transaction; a lost race on a case code is retried."""
-        for attempt in range(3):
+        for attempt in range(attempts):
             try:
                 with _chunk_transaction(self.mapping.source):
-                    self._write(rows, result)
+                    written = self._prepare(rows)
+                    self.cases.write(written.case_rows)
+                    self.events.write(written.event_rows)
+                written.count(result)
                 return
             except IntegrityError:
-                if attempt == 2:
+                if attempt == attempts - 1:
                     raise
 
-    def _write(self, rows: list[Row], result: ImportResult) -> None:
+    def _prepare(self, rows: list[Row]) -> Written:
+        """Inside the chunk's transaction: look the keys up, update changed cases, and build the
+        rows of the new cases and their timeline entries."""
         existing = _existing(self.mapping.source, [r.source_ref for r in rows])
         fresh = [r for r in rows if r.source_ref not in existing]
         changed: list[tuple[Row, tuple[Any, ...]]] = []
@@ -221,9 +279,12 @@ class Importer:
         codes = new_codes(len(placed))
         case_rows = [self._case_row(i, code, r, g)
                      for i, code, (r, g) in zip(ids, codes, placed, strict=True)]
-        self.cases.write(case_rows)
-        self.events.write(self._event_row(i, r, g, c[15])
-                          for i, (r, g), c in zip(ids, placed, case_rows, strict=True))
+        event_rows = [self._event_row(i, r, g, c[15])
+                      for i, (r, g), c in zip(ids, placed, case_rows, strict=True)]
+        self._update(changed)
+        return Written(case_rows, event_rows, len(changed), unchanged, rejected)
+
+    def _update(self, changed: list[tuple[Row, tuple[Any, ...]]]) -> None:
         for r, old in changed:
             Case.objects.filter(pk=old[0]).update(
                 title=r.title, description=r.description, address=r.address,
@@ -239,25 +300,31 @@ class Importer:
                           r.title, r.description, r.address, r.reporter_name, r.phone),
                           strict=True) if a != b]},
             ) for r, old in changed])
-        result.rejected.extend(rejected)
-        result.created += len(placed)
-        result.updated += len(changed)
-        result.unchanged += unchanged
 
 
-def import_cases(*, actor: User | None, file: IO[bytes], name: str = "", mapping: Mapping,
-                 progress: Callable[[int], None] | None = None,
-                 on_total: Callable[[int | None], None] | None = None) -> ImportResult:
-    """Import a CSV/.xlsx export. ``actor=None``: the system (the command without --user)."""
-    started = time.perf_counter()
-    root = _root(actor, mapping)
-    now = timezone.now()
-    table = read_table(file, name=name, sheet=mapping.sheet)
-    if on_total is not None:
-        on_total(table.total)
-    cleaner = Cleaner(mapping, table.headers, root, now)
-    importer = Importer(actor=actor, mapping=mapping, now=now)
-    result = ImportResult(source=mapping.source)
+@dataclass
+class Written:
+    """One chunk's rows, and what it adds to the result once committed."""
+
+    case_rows: list[tuple[Any, ...]]
+    event_rows: list[tuple[Any, ...]]
+    updated: int
+    unchanged: int
+    rejected: list[Rejected]
+
+    def copy(self, cursor: Any, cases: loader.Table, events: loader.Table) -> None:
+        cases.copy(cursor, self.case_rows)
+        events.copy(cursor, self.event_rows)
+
+    def count(self, result: ImportResult) -> None:
+        result.rejected.extend(self.rejected)
+        result.created += len(self.case_rows)
+        result.updated += self.updated
+        result.unchanged += self.unchanged
+
+
+def _clean_all(table: Table, cleaner: Cleaner, importer: Importer, result: ImportResult,
+               progress: Callable[[int], None] | None) -> None:
     seen: dict[str, int] = {}
     chunk: list[Row] = []
     for number, cells in table.rows:
@@ -279,6 +346,25 @@ def import_cases(*, actor: User | None, file: IO[bytes], name: str = "", mapping
             progress(1)
     if chunk:
         importer.write(chunk, result)
+
+
+def import_cases(*, actor: User | None, file: IO[bytes], name: str = "", mapping: Mapping,
+                 progress: Callable[[int], None] | None = None,
+                 on_total: Callable[[int | None], None] | None = None) -> ImportResult:
+    """Import a CSV/.xlsx export. ``actor=None``: the system (the command without --user)."""
+    started = time.perf_counter()
+    root = _root(actor, mapping)
+    now = timezone.now()
+    table = read_table(file, name=name, sheet=mapping.sheet)
+    if on_total is not None:
+        on_total(table.total)
+    cleaner = Cleaner(mapping, table.headers, root, now)
+    importer = Importer(actor=actor, mapping=mapping, now=now)
+    result = ImportResult(source=mapping.source)
+    try:
+        _clean_all(table, cleaner, importer, result, progress)
+    finally:
+        importer.finish(result)  # the chunk in flight: committed even when reading fails later
     result.rejected.sort(key=lambda r: r.number)
     result.seconds = time.perf_counter() - started
     audit.record(actor=actor, action="cases.import", target=f"{mapping.source}:{name}"[:200],
