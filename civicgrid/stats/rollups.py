@@ -35,7 +35,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from civicgrid.cases.models import CaseEvent
-from civicgrid.cases.workflow import write_transaction
+from civicgrid.core.transactions import write_transaction
 from civicgrid.stats import conf, cuts
 from civicgrid.stats.facts import cases_for_facts, fact_of, facts_for, lead_departments, same
 from civicgrid.stats.models import MEASURES, CaseFact, FoldState, Rollup

@@ -1,0 +1,243 @@
+"""Every read of the command centre, scoped to the user (``dashboard.view``).
+
+``kpi_query(user, params)`` turns request parameters into a ``KpiQuery``: the period, the
+filters (area at any level or a grid code, category, channel, department) and the area
+prefixes the user may see (an area outside them answers 404, as a missing one). The sums come
+from the smallest rollup cut that answers the question (``cuts.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from civicgrid.accounts.models import User
+from civicgrid.accounts.scope import scope_for
+from civicgrid.cases.models import Category, Channel
+from civicgrid.core.errors import NotFound, PermissionDenied, ValidationFailed
+from civicgrid.stats import cuts, kpis
+from civicgrid.stats.models import MEASURES, Rollup
+from civicgrid.stats.periods import KINDS, Period, period_of, split
+
+PERMISSION = "dashboard.view"
+DIM_FILTERS = {"category": "category_id", "channel": "channel", "department": "department_id"}
+
+
+@dataclass(frozen=True)
+class KpiQuery:
+    user: User | None
+    period: Period
+    kind: str = "month"
+    prefixes: tuple[str, ...] = ("",)  # area code prefixes: scope ∩ the area filter
+    area: str = ""
+    category: int | None = None
+    category_ids: tuple[int, ...] = ()
+    channel: str = ""
+    department: int | None = None
+
+    def shifted(self, period: Period) -> KpiQuery:
+        return replace(self, period=period)
+
+    def params(self) -> dict[str, str]:
+        """The query string that means this query (links, drill-down, exports)."""
+        out = {"period": "custom", "start": self.period.start.isoformat(),
+               "end": self.period.end.isoformat()}
+        for name, value in (("area", self.area), ("category", self.category),
+                            ("channel", self.channel), ("department", self.department)):
+            if value:
+                out[name] = str(value)
+        return out
+
+
+def _date(raw: str, name: str) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"日期格式应为 YYYY-MM-DD：{raw}", code="invalid_date",
+                               fields={name: [raw]}) from exc
+
+
+def _int(raw: str, name: str, label: str) -> int | None:
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"{label}无效：{raw}", code=f"invalid_{name}", fields={name: [raw]}) from exc
+
+
+def scope_prefixes(user: User | None) -> tuple[str, ...]:
+    scope = scope_for(user, PERMISSION)
+    if scope.everywhere:
+        return ("",)
+    prefixes = sorted(scope.area_prefixes | scope.grid_codes)
+    # a prefix inside another adds nothing
+    kept = tuple(p for p in prefixes if not any(p != o and p.startswith(o) for o in prefixes))
+    if not kept:
+        raise PermissionDenied("您无权查看指挥中心数据。", code="dashboard_not_permitted")
+    return kept
+
+
+def _narrow(prefixes: tuple[str, ...], area: str) -> tuple[str, ...]:
+    if not area:
+        return prefixes
+    if any(area.startswith(p) for p in prefixes):
+        return (area,)
+    inside = tuple(p for p in prefixes if p.startswith(area))
+    if not inside:
+        raise NotFound("区域不存在。", code="area_not_found")
+    return inside
+
+
+def kpi_query(user: User | None, params: Mapping[str, Any], *, today: dt.date | None = None) -> KpiQuery:
+    prefixes = scope_prefixes(user)
+    kind = (params.get("period") or "month").strip()
+    if kind not in KINDS:
+        raise ValidationFailed("统计周期应为日、周、月、季、年或自定义。", code="invalid_period",
+                               fields={"period": [kind]})
+    anchor = _date(params.get("date", ""), "date") or today or timezone.localdate()
+    period = period_of(kind, anchor, _date(params.get("start", ""), "start"),
+                       _date(params.get("end", ""), "end"))
+    area = (params.get("area") or "").strip()
+    if area and (not area.isdigit() or len(area) not in (2, 4, 6, 9, 12, 15)):
+        raise ValidationFailed("区域应为 2–12 位区划代码或 15 位网格编码。", code="invalid_area",
+                               fields={"area": [area]})
+    category = _int(params.get("category", ""), "category", "事项分类")
+    category_ids: tuple[int, ...] = ()
+    if category is not None:
+        found = Category.objects.filter(Q(pk=category) | Q(parent_id=category)).values_list("pk", flat=True)
+        category_ids = tuple(sorted(found))
+        if not category_ids:
+            raise ValidationFailed("事项分类不存在。", code="unknown_category", fields={"category": [category]})
+    channel = (params.get("channel") or "").strip()
+    if channel and channel not in Channel.values:
+        raise ValidationFailed("来源渠道无效。", code="invalid_channel", fields={"channel": [channel]})
+    department = _int(params.get("department", ""), "department", "部门")
+    return KpiQuery(user=user, period=period, kind=kind, prefixes=_narrow(prefixes, area),
+                    area=area, category=category, category_ids=category_ids, channel=channel,
+                    department=department)
+
+
+# --- rollup reads --------------------------------------------------------------------------
+
+def _level_for(length: int) -> int:
+    return next(n for n in cuts.AREA_LEVELS if n >= length)
+
+
+def _dims(q: KpiQuery) -> set[str]:
+    used = set()
+    if q.category_ids:
+        used.add("category_id")
+    if q.channel:
+        used.add("channel")
+    if q.department is not None:
+        used.add("department_id")
+    return used
+
+
+def _dim_q(q: KpiQuery) -> Q:
+    cond = Q()
+    if q.category_ids:
+        cond &= Q(category_id__in=q.category_ids)
+    if q.channel:
+        cond &= Q(channel=q.channel)
+    if q.department is not None:
+        cond &= Q(department_id=q.department)
+    return cond
+
+
+def _period_q(period: Period) -> Q:
+    months, days = split(period)
+    cond = Q(pk__in=[])
+    if months:
+        cond |= Q(grain="m", period__gte=months[0], period__lte=months[1])
+    for low, high in days:
+        cond |= Q(grain="d", period__gte=low, period__lte=high)
+    return cond
+
+
+def rollup_rows(q: KpiQuery, *, grain: str | None = None, group_area: int | None = None,
+                group_dim: str | None = None, days: bool = False) -> tuple[QuerySet[Rollup], str | None]:
+    """The rollup rows that answer ``q`` (``grain`` 'o': open cases), and the expression to
+    group by (area cut to ``group_area`` digits, or a dimension)."""
+    dims = _dims(q) | ({group_dim} if group_dim else set())
+    longest = max(len(p) for p in q.prefixes)
+    deepest = max(longest, group_area or 0)
+    if not dims:
+        cut = "a"
+    elif len(dims) == 1 and deepest <= 9:
+        cut = {"category_id": "ac", "channel": "ah", "department_id": "ad"}[dims.pop()]
+    else:
+        cut = "x"
+    area_q = Q(pk__in=[])
+    for prefix in q.prefixes:
+        cond = Q(area__startswith=prefix) if prefix else Q()
+        if cut == "a":
+            cond &= Q(level=max(_level_for(len(prefix) or 6), _level_for(group_area or 6)))
+        elif cut != "x":
+            cond &= Q(level=9)
+        elif group_area:
+            cond &= Q(level__gte=group_area)
+        area_q |= cond
+    qs = Rollup.objects.filter(area_q, _dim_q(q), cut=cut)
+    if grain == "o":
+        qs = qs.filter(grain="o")
+    elif days:
+        qs = qs.filter(grain="d", period__gte=q.period.start, period__lte=q.period.end)
+    else:
+        qs = qs.filter(_period_q(q.period))
+    key = None
+    if group_area:
+        qs = qs.annotate(key=Substr("area", 1, group_area))
+        key = "key"
+    elif group_dim:
+        key = group_dim
+    return qs.order_by(), key
+
+
+def _sums(row: Mapping[str, Any] | None) -> dict[str, int]:
+    values = {m: int((row or {}).get(m) or 0) for m in MEASURES}
+    for name, fn in kpis.DERIVED.items():
+        values[name] = fn(values)
+    return values
+
+
+SUMS = {m: Sum(m) for m in MEASURES}
+
+
+def measures(q: KpiQuery, *, grain: str | None = None) -> dict[str, int]:
+    qs, _ = rollup_rows(q, grain=grain)
+    return _sums(qs.aggregate(**SUMS))
+
+
+def grouped(q: KpiQuery, *, group_area: int | None = None, group_dim: str | None = None,
+            by_period: bool = False, days: bool = False) -> list[dict[str, Any]]:
+    """Sums per area / dimension value / (grain, period) (``days``: day rows only)."""
+    qs, key = rollup_rows(q, group_area=group_area, group_dim=group_dim, days=days)
+    fields = [key] if key else []
+    if by_period:
+        fields += ["grain", "period"]
+    rows = qs.values(*fields).annotate(**SUMS)
+    out = []
+    for row in rows:
+        item = {"key": row.get(key) if key else None, **_sums(row)}
+        if by_period:
+            item["grain"], item["period"] = row["grain"], row["period"]
+        out.append(item)
+    return out
+
+
+def open_by_deadline(q: KpiQuery, before: dt.date) -> tuple[int, int]:
+    """(open cases, open cases whose deadline day is before ``before``) from the rollups."""
+    qs, _ = rollup_rows(q, grain="o")
+    total = qs.aggregate(n=Sum("open"))["n"] or 0
+    late = qs.filter(period__lt=before).aggregate(n=Sum("open"))["n"] or 0
+    return int(total), int(late)
