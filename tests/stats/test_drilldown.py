@@ -45,6 +45,10 @@ def _local(value: dt.datetime | None) -> dt.date | None:
 
 def brute(q: Any, measure: str, now: dt.datetime) -> int:
     """Count in Python over every case row (no SQL filter, no rollup)."""
+
+    def inside(day: dt.date | None) -> bool:
+        return day is not None and q.period.start <= day <= q.period.end
+
     leads = dict(Assignment.objects.filter(role="lead", state__in=ACTIVE_ASSIGNMENT)
                  .values_list("case_id", "department_id"))
     at_least = kpis.param("satisfied_at_least")
@@ -58,7 +62,6 @@ def brute(q: Any, measure: str, now: dt.datetime) -> int:
             continue
         if q.department is not None and leads.get(c.pk, 0) != q.department:
             continue
-        inside = (lambda d: d is not None and q.period.start <= d <= q.period.end)
         closed = c.state == State.CLOSED and inside(_local(c.closed_at))
         ok = {
             "received": inside(_local(c.created_at)),
