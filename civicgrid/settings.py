@@ -170,7 +170,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 NODE_MODULES = Path(env_str("CIVICGRID_NODE_MODULES", str(PROJECT_DIR / "node_modules")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-for _prefix, _sub in (("vendor/leaflet", "leaflet/dist"), ("vendor/htmx", "htmx.org/dist")):
+for _prefix, _sub in (("vendor/leaflet", "leaflet/dist"), ("vendor/htmx", "htmx.org/dist"),
+                      ("vendor/echarts", "echarts/dist")):
     if (NODE_MODULES / _sub).is_dir():
         STATICFILES_DIRS.append((_prefix, NODE_MODULES / _sub))
 STORAGES = {
