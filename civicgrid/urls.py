@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("civicgrid.accounts.urls")),
     path("areas/", include("civicgrid.areas.urls")),
     path("cases/", include("civicgrid.cases.urls")),
+    path("stats/", include("civicgrid.stats.urls")),
+    path("disputes/", include("civicgrid.mediation.urls")),
     path("inbox/", include("civicgrid.notifications.urls")),
     path("audit/", include("civicgrid.core.audit_urls")),
     path("api/v1/", include("civicgrid.api_urls")),

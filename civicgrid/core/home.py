@@ -25,11 +25,13 @@ HOME_PANELS: dict[str, tuple[str, list[Panel]]] = {
     "leader": (gettext_noop("领导驾驶舱"), [
         Panel("overdue", gettext_noop("超期事件"), gettext_noop("暂无超期事件")),
         Panel("supervised", gettext_noop("督办事件"), gettext_noop("暂无督办事件")),
+        Panel("dispute_watch", gettext_noop("重点关注纠纷"), gettext_noop("暂无高风险纠纷")),
     ]),
     "center_operator": (gettext_noop("综治中心工作台"), [
         Panel("to_review", gettext_noop("待受理"), gettext_noop("暂无待受理事件")),
         Panel("to_dispatch", gettext_noop("待派遣"), gettext_noop("暂无待派遣事件")),
         Panel("to_close", gettext_noop("待核查结案"), gettext_noop("暂无待结案事件")),
+        Panel("dispute_watch", gettext_noop("重点关注纠纷"), gettext_noop("暂无高风险纠纷")),
     ]),
     "hotline_agent": (gettext_noop("12345 坐席"), [
         Panel("calls", gettext_noop("今日来电登记"), gettext_noop("今日暂无来电登记")),

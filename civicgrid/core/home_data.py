@@ -61,6 +61,10 @@ def rows_for(user: User, role: str, key: str) -> list[dict[str, Any]]:
         ]
     if key in CASE_PANELS:
         return case_rows(user, role, key)
+    if key in ("disputes", "followups", "dispute_watch"):
+        from civicgrid.mediation.home import dispute_rows
+
+        return dispute_rows(user, key)
     return []
 
 
