@@ -90,3 +90,16 @@ def test_only_dispute_cases_and_visible_ones_convert(cast: dict[str, User]) -> N
     with pytest.raises(NotFound):
         services.register_from_case(actor=cast["resident"], case_id=_dispute_case(cast),
                                     parties=PARTIES)
+
+
+def test_the_alert_in_the_inbox_leads_to_the_dispute(cast: dict[str, User],
+                                                     django_capture_on_commit_callbacks) -> None:
+    from django.test import Client
+
+    with django_capture_on_commit_callbacks(execute=True):
+        d = reported(cast, risk="major")
+    item = Notification.objects.get(user=cast["leader"], topic="dispute_risk", title__contains=d.code)
+    client = Client()
+    client.force_login(cast["leader"])
+    opened = client.post(f"/inbox/{item.pk}/read/", {"open": "1", "next": "/inbox/"})
+    assert opened.status_code == 302 and opened["Location"] == f"/disputes/{d.pk}/"
