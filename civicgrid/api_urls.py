@@ -22,5 +22,6 @@ router.register("screening-reports", ScreeningReportViewSet, basename="screening
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("imports/cases/", CaseImportView.as_view(), name="api-import-cases"),
+    path("stats/", include("civicgrid.stats.api_urls")),
     path("", include(router.urls)),
 ]

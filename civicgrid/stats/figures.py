@@ -125,6 +125,10 @@ def trend(q: KpiQuery) -> list[dict[str, Any]]:
     """Per day for periods up to 62 days, else per month (loose days join their month)."""
     daily = q.period.days <= 62
     buckets: dict[dt.date, dict[str, int]] = {}
+    day = q.period.start
+    while day <= q.period.end:  # every day / month of the period, empty ones too
+        buckets[day if daily else day.replace(day=1)] = {"received": 0, "closed": 0, "registered": 0}
+        day += dt.timedelta(days=1)
     for row in grouped(q, by_period=True, days=daily):
         key = row["period"] if daily else row["period"].replace(day=1)
         bucket = buckets.setdefault(key, {"received": 0, "closed": 0, "registered": 0})
