@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +35,29 @@ ERRORS = {
     404: OpenApiResponse(ERROR, description="区域不存在或不在您的范围内（area_not_found）"),
 }
 
+KPI = inline_serializer("StatsKpi", {
+    "code": serializers.CharField(), "label": serializers.CharField(),
+    "unit": serializers.ChoiceField(choices=["count", "rate", "hours"]),
+    "value": serializers.FloatField(allow_null=True), "numerator": serializers.FloatField(),
+    "denominator": serializers.FloatField(allow_null=True),
+    "previous": serializers.FloatField(allow_null=True), "last_year": serializers.FloatField(allow_null=True),
+    "target": serializers.FloatField(allow_null=True), "higher_is_better": serializers.BooleanField(),
+    "meets_target": serializers.BooleanField(allow_null=True),
+    "drill": serializers.CharField(allow_null=True, help_text="下钻口径（/api/v1/stats/cases/?measure=）"),
+    "drill_url": serializers.CharField(allow_null=True),
+})
+PERIOD = serializers.DictField(help_text="kind, start, end, previous, last_year, area, as_of（汇总截至）")
+SUMMARY = inline_serializer("StatsSummary", {
+    "period": PERIOD, "kpis": serializers.ListField(child=KPI),
+    "live": serializers.DictField(child=serializers.IntegerField(),
+                                  help_text="received_today, open, overdue, due_soon"),
+    "generated_at": serializers.DateTimeField(),
+})
+BREAKDOWN = inline_serializer("StatsBreakdown", {
+    "by": serializers.CharField(), "period": PERIOD,
+    "rows": serializers.ListField(child=serializers.DictField(), help_text="key, name 与各项数值"),
+})
+
 
 def describe(q: KpiQuery) -> dict[str, Any]:
     state = FoldState.objects.filter(name="cases").values_list("folded_at", flat=True).first()
@@ -45,7 +68,7 @@ def describe(q: KpiQuery) -> dict[str, Any]:
 
 
 class SummaryView(APIView):
-    @extend_schema(parameters=FILTERS, responses={200: serializers.DictField(), **ERRORS})
+    @extend_schema(parameters=FILTERS, responses={200: SUMMARY, **ERRORS})
     def get(self, request: Request) -> Response:
         """本期各项指标（含上期、去年同期、目标）与实时数（今日受理、在办、超期、将到期）。"""
         q = kpi_query(request.user, request.query_params)
@@ -56,7 +79,7 @@ class SummaryView(APIView):
 class BreakdownView(APIView):
     @extend_schema(parameters=[*FILTERS, OpenApiParameter(
         "by", str, enum=sorted(figures.BREAKDOWNS), required=True, description="分组方式")],
-        responses={200: serializers.DictField(), **ERRORS})
+        responses={200: BREAKDOWN, **ERRORS})
     def get(self, request: Request) -> Response:
         """按乡镇/部门/渠道/分类/网格分组的指标，或趋势（日/月）。"""
         q = kpi_query(request.user, request.query_params)

@@ -59,19 +59,25 @@ def _date(raw: str, name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise ValidationFailed(f"日期格式应为 YYYY-MM-DD：{raw}", code="invalid_date",
                                fields={name: [raw]}) from exc
+    if not 1950 <= value.year <= 2999:
+        raise ValidationFailed(f"日期超出范围：{raw}", code="invalid_date", fields={name: [raw]})
+    return value
 
 
 def _int(raw: str, name: str, label: str) -> int | None:
     if not raw:
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ValidationFailed(f"{label}无效：{raw}", code=f"invalid_{name}", fields={name: [raw]}) from exc
+    if not 0 <= value < 2**31:
+        raise ValidationFailed(f"{label}无效：{raw}", code=f"invalid_{name}", fields={name: [raw]})
+    return value
 
 
 def scope_prefixes(user: User | None) -> tuple[str, ...]:
