@@ -1,7 +1,13 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class MediationConfig(AppConfig):
     name = "civicgrid.mediation"
     label = "mediation"
     verbose_name = "矛盾纠纷排查化解"
+
+    def ready(self) -> None:
+        if apps.is_installed("civicgrid.stats"):  # the command centre shows our KPIs
+            from civicgrid.mediation.stats_kpis import register_kpis
+
+            register_kpis()
