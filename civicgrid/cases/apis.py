@@ -29,7 +29,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from civicgrid.cases import intake, services
+from civicgrid.cases import intake, report_json, services
 from civicgrid.cases import serializers as s
 from civicgrid.cases.duplicates import similar_open_candidates
 from civicgrid.cases.models import OPEN_STATES, Assignment, Case, CasePhoto, State
@@ -215,9 +215,11 @@ class CaseViewSet(viewsets.GenericViewSet[Case]):
         201（重放为 200）的响应体是精简的新事件：编号、状态、网格、受理中心、本环节时限与疑似重复；
         流转记录、照片、派遣单与可执行动作见 Location 指向的详情（GET /api/v1/cases/{id}/）。
         """
-        form = s.CaseCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        d = form.validated_data
+        d = report_json.fields_of(request.data)  # a plain JSON report: no DRF field machinery
+        if d is None:  # anything else (photos, errors …): the serializer decides and explains
+            form = s.CaseCreateSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            d = form.validated_data
         report = intake.Report(
             channel=d["channel"], title=d["title"], description=d["description"],
             category=d.get("category") or None, urgency=d.get("urgency") or None,
@@ -230,10 +232,8 @@ class CaseViewSet(viewsets.GenericViewSet[Case]):
         case, created = intake.report_case_once(
             actor=request.user, report=report, files=d.get("photos", []),
             idempotency_key=request.headers.get("Idempotency-Key"))
-        context = s.now_context(request)
-        context["duplicates"] = similar_open_candidates(user=request.user, case=case, limit=5)
-        response = Response(s.CaseCreatedSerializer(case, context=context).data,
-                            status=201 if created else 200)
+        duplicates = similar_open_candidates(user=request.user, case=case, limit=5)
+        response = Response(report_json.created_body(case, duplicates), status=201 if created else 200)
         response["ETag"] = f'"{case.version}"'
         response["Location"] = reverse("case-detail", kwargs={"pk": case.pk})
         return response

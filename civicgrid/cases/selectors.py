@@ -13,6 +13,12 @@ from civicgrid.core.errors import NotFound
 def cases_visible_to(user: User | None) -> QuerySet[Case]:
     """Area grants: cases in the area; grid grants: the grid's cases; departments: cases
     assigned to them (ever); residents: the cases they reported."""
+    return Case.objects.filter(visible_q(user)).select_related("category", "category__parent", "owner", "grid")
+
+
+def visible_q(user: User | None) -> Q:
+    """The condition of ``cases_visible_to`` alone, for a query that wants nothing else of it
+    (the suspected-duplicate search of every report)."""
     scope = scope_for(user, "cases.view")
     q = Q(pk__in=[])
     if scope.everywhere:
@@ -24,7 +30,7 @@ def cases_visible_to(user: User | None) -> QuerySet[Case]:
                                                   department_id__in=sorted(scope.org_unit_ids)))
     if user is not None and getattr(user, "pk", None) and can(user, "cases.view_own"):
         q |= Q(reporter=user)
-    return Case.objects.filter(q).select_related("category", "category__parent", "owner", "grid")
+    return q
 
 
 def case_for(user: User | None, case_id: int) -> Case:
