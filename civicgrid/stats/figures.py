@@ -82,6 +82,7 @@ def _rank_rows(rows: list[dict[str, Any]], names: dict[Any, str]) -> list[dict[s
             if kpi is None or kpi.source is not None:
                 continue
             item[code] = _value(kpi, row, None)[2]  # type: ignore[arg-type]
+        item["received"] = row["received"]
         item["closed"] = row["closed"]
         item["registered"] = row["registered"]
         out.append(item)

@@ -56,6 +56,8 @@ def test_the_centre_shows_numbers_that_match_their_lists(city) -> None:  # type:
     listed = c.get(href.replace("&amp;", "&"))
     assert listed.status_code == 200
     assert int(re.search(r'data-testid="drill-count">(\d+)<', listed.content.decode()).group(1)) == received
+    ranking = html.split('data-testid="rank-departments"')[1].split("</table>")[0]
+    assert "公安分局" in ranking and "%" in ranking  # the ranking, not the filter's list
     for testid in ("chart-trend", "chart-channel", "chart-township", "centre-map", "rank-townships",
                    "rank-departments", "live-overdue"):
         assert f'data-testid="{testid}"' in html
