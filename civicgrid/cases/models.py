@@ -94,12 +94,13 @@ class Category(models.Model):
 
 
 class Case(models.Model):
-    code = models.CharField("案卷编号", max_length=16, unique=True)
-    channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices, db_index=True)
+    code = models.CharField("案卷编号", max_length=16)  # unique: Meta.constraints
+    channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
     channel_detail = models.CharField("渠道说明", max_length=64, blank=True)
-    source_ref = models.CharField("来源系统编号", max_length=64, blank=True, db_index=True)
+    source_ref = models.CharField("来源系统编号", max_length=64, blank=True)
     category = models.ForeignKey(Category, verbose_name="事项分类", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="cases")
+                                 on_delete=models.PROTECT, related_name="cases",
+                                 db_index=False)  # case_category_lat leads with it
     urgency = models.CharField("紧急程度", max_length=10, choices=Urgency.choices,
                                default=Urgency.NORMAL)
     title = models.CharField("标题", max_length=120)
@@ -113,9 +114,9 @@ class Case(models.Model):
     # Scope is a prefix match on it (docs/adr/0001).
     area_code = models.CharField("区划/网格编码", max_length=15, db_index=True)
     owner = models.ForeignKey(OrgUnit, verbose_name="承办中心", on_delete=models.PROTECT,
-                              related_name="owned_cases")
+                              related_name="owned_cases", db_index=False)  # case_owner_state leads
     state = models.CharField("状态", max_length=12, choices=State.choices,
-                             default=State.REPORTED, db_index=True)
+                             default=State.REPORTED)  # case_state_due leads with it
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上报人", null=True,
                                  blank=True, on_delete=models.PROTECT, related_name="reported_cases")
     reporter_name = models.CharField("反映人", max_length=64, blank=True)
@@ -147,7 +148,12 @@ class Case(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "事件"
         verbose_name_plural = "事件"
+        # Every index is paid for by every report, import row and action (PostgreSQL also
+        # adds a ``varchar_pattern_ops`` twin to each indexed or unique CharField): only those
+        # a query uses. Prefix matches (LIKE) are only ever on area_code.
+        constraints = [models.UniqueConstraint(fields=["code"], name="case_code_unique")]
         indexes = [
+            models.Index(fields=["source_ref"], name="case_source_ref"),  # import upserts
             models.Index(fields=["state", "due_at"], name="case_state_due"),
             models.Index(fields=["owner", "state"], name="case_owner_state"),
             # the duplicate search of every report: same category, a latitude band
@@ -249,7 +255,7 @@ class CaseEvent(models.Model):
     actor_name = models.CharField("操作人", max_length=64, blank=True)
     actor_org = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
-    action = models.CharField("动作", max_length=24, db_index=True)
+    action = models.CharField("动作", max_length=24)
     from_state = models.CharField("原状态", max_length=12, blank=True)
     to_state = models.CharField("新状态", max_length=12, blank=True)
     note = models.TextField("说明", blank=True)
@@ -257,6 +263,7 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["action"], name="caseevent_action")]  # no LIKE twin
         verbose_name = "流转记录"
         verbose_name_plural = "流转记录"
 
@@ -302,12 +309,13 @@ class CasePhoto(models.Model):
 class IdempotencyKey(models.Model):
     """A client's retry key: the same key always answers with the same case."""
 
-    key = models.CharField(max_length=128, unique=True)
+    key = models.CharField(max_length=128)  # unique: Meta.constraints (no LIKE twin)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     request_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField()
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["key"], name="idempotency_key_unique")]
         verbose_name = "幂等键"
         verbose_name_plural = "幂等键"
 
