@@ -104,3 +104,21 @@ def cases_book(qs: QuerySet[Case], caption: str) -> tuple[bytes, int]:
              "" if c.closed_on_time is None else (yes if c.closed_on_time else no))
             for c in qs.iterator(chunk_size=2000))
     return _book(_("事件"), caption, headers, data), count
+
+
+def assessment_book(table: dict[str, Any]) -> tuple[bytes, int]:
+    """A score table (draft or published): per unit the raw figures, scores and the total."""
+    headers = [_("名次"), _("单位")]
+    for ind in table["indicators"]:
+        label = _(ind["label"])
+        headers += [f"{label}", f"{label}{_('得分')}（{ind['weight']:g}）"]
+    headers.append(_("总分"))
+    data = []
+    for row in table["rows"]:
+        line: list[Any] = [row["rank"], row["name"]]
+        for cell, ind in zip(row["cells"], table["indicators"], strict=True):
+            line += [_value(cell["value"], ind["unit"]), cell["score"]]
+        line.append(row["total"])
+        data.append(line)
+    caption = f"{table['scheme']} {table['period']['start']} — {table['period']['end']}"
+    return _book(_("考核"), caption, headers, data), len(data)

@@ -100,3 +100,66 @@ class FoldState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.watermark}"
+
+
+class AssessedUnit(models.TextChoices):
+    TOWNSHIP = "township", "乡镇（街道）"
+    DEPARTMENT = "department", "职能部门"
+
+
+class AssessmentScheme(models.Model):
+    """考核方案: which KPIs count, with what weight and target, for townships or departments."""
+
+    name = models.CharField("名称", max_length=100)
+    unit = models.CharField("考核对象", max_length=12, choices=AssessedUnit.choices)
+    period = models.CharField("考核周期", max_length=8, default="month",
+                              choices=[("month", "月"), ("quarter", "季"), ("year", "年")])
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["unit", "name"]
+        verbose_name = "考核方案"
+        verbose_name_plural = "考核方案"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssessmentIndicator(models.Model):
+    scheme = models.ForeignKey(AssessmentScheme, on_delete=models.CASCADE, related_name="indicators")
+    kpi = models.CharField("指标", max_length=40)
+    weight = models.DecimalField("权重(分)", max_digits=6, decimal_places=2)
+    target = models.FloatField("目标值（比率填小数，如 0.9）")
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["scheme", "sort", "id"]
+        verbose_name = "考核指标"
+        verbose_name_plural = "考核指标"
+        constraints = [models.UniqueConstraint(fields=["scheme", "kpi"], name="assessment_indicator_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id}:{self.kpi}"
+
+
+class PublishedAssessment(models.Model):
+    """A published score table, frozen: later data changes never alter it."""
+
+    scheme = models.ForeignKey(AssessmentScheme, on_delete=models.PROTECT, related_name="published")
+    scope = models.CharField("范围（区划代码前缀）", max_length=15, blank=True)
+    period_start = models.DateField("期间开始")
+    period_end = models.DateField("期间结束")
+    table = models.JSONField("成绩表")
+    published_at = models.DateTimeField("发布时间")
+    published_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-period_start", "-id"]
+        verbose_name = "已发布考核"
+        verbose_name_plural = "已发布考核"
+        constraints = [models.UniqueConstraint(fields=["scheme", "scope", "period_start", "period_end"],
+                                               name="assessment_published_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.period_start}—{self.period_end}"

@@ -19,7 +19,7 @@ from civicgrid.areas.models import Area, AreaLevel
 from civicgrid.cases.models import Category, Channel
 from civicgrid.cases.views.common import decorate, error_page
 from civicgrid.core.errors import DomainError, NotFound
-from civicgrid.stats import drilldown, exports, figures, kpis, services
+from civicgrid.stats import assessment, drilldown, exports, figures, kpis, services
 from civicgrid.stats.apis import describe
 from civicgrid.stats.selectors import KpiQuery, kpi_query
 
@@ -113,7 +113,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     })
 
 
-EXPORT_KINDS = ("kpis", "townships", "departments", "cases")
+EXPORT_KINDS = ("kpis", "townships", "departments", "cases", "assessment")
 
 
 def export(request: HttpRequest, kind: str) -> HttpResponse:
@@ -129,6 +129,10 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
             qs = drilldown.cases_behind(q, measure).order_by("-created_at", "-id")
             content, rows = exports.cases_book(qs, f"{_(drilldown.MEASURES[measure][0])} "
                                                f"{q.period.start:%Y-%m-%d} — {q.period.end:%Y-%m-%d}")
+        elif kind == "assessment":
+            raw = request.GET.get("scheme", "")
+            scheme = assessment.scheme_for(int(raw) if raw.isdigit() else 0)
+            content, rows = exports.assessment_book(assessment.score_table(scheme, q))
         else:
             content, rows = exports.ranking_book(q, kind)
     except DomainError as exc:
