@@ -185,7 +185,7 @@ class DisputeViewSet(viewsets.GenericViewSet[Dispute]):
                                                 description="分组：层级、类型、乡镇、村、调解员；不填为合计"),
                                *PERIOD_PARAMETERS],
                    responses={200: s.KpiRowSerializer(many=True)})
-    @action(detail=False, methods=["get"], url_path="kpis", url_name="kpis")
+    @action(detail=False, methods=["get"], url_path="kpis", url_name="kpis", pagination_class=None)
     def kpis(self, request: Request) -> Response:
         """排查数、受理数、调解成功数、化解率、按期化解率（精确计数，您的范围内）。"""
         by = _choice(request.query_params, "by", CUTS)
@@ -195,7 +195,7 @@ class DisputeViewSet(viewsets.GenericViewSet[Dispute]):
         return Response(s.KpiRowSerializer(rows, many=True).data)
 
     @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: s.LevelRowSerializer(many=True)})
-    @action(detail=False, methods=["get"], url_path="levels", url_name="levels")
+    @action(detail=False, methods=["get"], url_path="levels", url_name="levels", pagination_class=None)
     def levels(self, request: Request) -> Response:
         """各级调解：本级受理、本级化解（“小事不出村”）、向上交办。"""
         rows = kpis.level_stats(request.user, since=_day(request.query_params, "since"),

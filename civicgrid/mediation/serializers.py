@@ -55,6 +55,8 @@ class DisputeSerializer(serializers.ModelSerializer[Dispute]):
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
     mediator_name = serializers.SerializerMethodField()
     on_watch = serializers.BooleanField(read_only=True)
+    referral = serializers.ChoiceField(choices=Referral.choices, allow_blank=True, read_only=True,
+                                       help_text="分流去向（未分流时为空）")
 
     class Meta:
         model = Dispute
@@ -82,6 +84,9 @@ class AgreementSerializer(serializers.ModelSerializer[Agreement]):
 
 
 class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
+    performance = serializers.ChoiceField(choices=Performance.choices, allow_blank=True,
+                                          read_only=True, help_text="履行情况（无协议时为空）")
+
     class Meta:
         model = FollowUp
         fields = ["visited_at", "performance", "notes"]
