@@ -5,8 +5,8 @@ A pass claims a batch of due deliveries in one short transaction, marking them w
 token and a lease (``WEBHOOK_LEASE_SECONDS``) that it renews before each POST, so two
 workers never send the same one at once however long the batch takes; a crashed worker's
 lease runs out and its deliveries are taken over. It sends them outside any transaction, over
-one keep-alive connection per receiver, each with a short timeout, and records each answer
-as it comes (only while it still holds the row). A 2xx answer marks it sent; any
+one keep-alive connection per receiver, each with a short timeout, and records the answers
+(only while it still holds the rows; successes in groups). A 2xx answer marks it sent; any
 other answer, a timeout or a refused connection reschedules it (``WEBHOOK_RETRY_BASE_SECONDS``
 × 2^(attempt−1), at most 6 h) until ``WEBHOOK_MAX_ATTEMPTS``, then it is dead and the
 subscriber is marked failing (cleared by its next success). Redirects are followed only to
@@ -203,14 +203,21 @@ def _claim(now: dt.datetime, limit: int) -> list[Delivery]:
                 .order_by("next_attempt_at", "id"))
 
 
+RECORD_EVERY = 50  # successes written in one statement: a crash re-sends at most these
+
+
 def deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> DeliveryReport:
     """Send the deliveries whose time has come, to active subscribers, oldest first.
 
-    One pass claims a batch and sends it over keep-alive connections (one per receiver).
-    Before each POST it renews the lease of the rows it still holds and takes the row for the
-    POST (counting the attempt) only if the row still carries its token and a live lease;
-    each answer is recorded at once, again only while the row carries the token. A row whose
-    lease ran out (a POST slower than the lease) may have been taken over: it is skipped.
+    One pass claims a batch and sends it over keep-alive connections (one per receiver). It
+    renews the lease of the rows it holds whenever a third of the lease has gone by; as long
+    as every renewal finds all its rows, nobody else can have taken one, and it sends without
+    asking again. A renewal that finds fewer rows (a POST slower than the lease) makes it check
+    each row before its POST and skip those taken over. Successes are written together, every
+    ``RECORD_EVERY`` and at the end, each only while the row still carries the pass's token;
+    a failure is written at once. The attempt is counted with its result, so a pass that dies
+    counts none (its rows are sent again once its lease runs out: receivers must expect a
+    delivery id twice, see docs/webhooks.md).
     """
     now = now or timezone.now()
     started = time.monotonic()
@@ -224,52 +231,75 @@ def deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> Delivery
         return report
     token, lease = rows[0].claim_token, _lease()
     mine = Delivery.objects.filter(claim_token=token)
+    open_statuses = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+    held, held_all, renewed_at = len(rows), True, now
+    done: list[tuple[Delivery, Outcome]] = []
     succeeded: dict[int, dt.datetime] = {}
     connections = Connections(_setting("WEBHOOK_TIMEOUT_SECONDS", 5))
     try:
         for delivery in rows:
             try:
                 at = clock()
-                mine.filter(claimed_until__gt=at).update(claimed_until=at + lease)
-                if not mine.filter(pk=delivery.pk, claimed_until__gt=at, status__in=[
-                        DeliveryStatus.PENDING, DeliveryStatus.FAILED]).update(
-                        attempts=F("attempts") + 1):
+                if at - renewed_at >= lease / 3:
+                    renewed = mine.filter(claimed_until__gt=at).update(claimed_until=at + lease)
+                    held_all, held, renewed_at = held_all and renewed == held, renewed, at
+                if not held_all and not mine.filter(pk=delivery.pk, claimed_until__gt=at,
+                                                    status__in=open_statuses).exists():
                     logger.warning("webhook delivery %s: claim lost before sending, skipped",
                                    delivery.pk)
                     continue
-                delivery.attempts += 1
                 outcome = send(delivery, delivery.subscriber, connections)
                 if outcome.ok:
-                    _sent(delivery, token, outcome, report, succeeded)
+                    done.append((delivery, outcome))
+                    if len(done) >= RECORD_EVERY:
+                        held -= _record_sent(done, token, report, succeeded)
                 else:
+                    delivery.attempts += 1
                     _failed(delivery, token, outcome, report)
+                    held -= 1
             except Exception:  # a broken row never stops the others; its lease runs out
                 logger.exception("webhook delivery %s could not be processed", delivery.pk)
     finally:
         connections.close()
+        _record_sent(done, token, report, succeeded)
         for subscriber_id, done_at in succeeded.items():
             Subscriber.objects.filter(pk=subscriber_id).update(failing_since=None,
                                                                last_success_at=done_at)
     return report
 
 
+def _record_sent(done: list[tuple[Delivery, Outcome]], token: uuid.UUID | None,
+                 report: DeliveryReport, succeeded: dict[int, dt.datetime]) -> int:
+    """Mark these successes sent (one statement per answer code), while still held; empties
+    ``done`` and says how many rows it released."""
+    done_at = timezone.now()
+    by_code: dict[int | None, list[int]] = {}
+    for delivery, outcome in done:
+        by_code.setdefault(outcome.status, []).append(delivery.pk)
+    for code, ids in by_code.items():
+        recorded = Delivery.objects.filter(pk__in=ids, claim_token=token).update(
+            claim_token=None, claimed_until=None, status=DeliveryStatus.SENT, sent_at=done_at,
+            last_status_code=code, last_error="", attempts=F("attempts") + 1)
+        report.sent += recorded
+        if recorded < len(ids):
+            logger.warning("webhook deliveries %s: claim lost while sending (slower than "
+                           "WEBHOOK_LEASE_SECONDS); %s results not recorded", ids[:20],
+                           len(ids) - recorded)
+    for delivery, _outcome in done:
+        succeeded[delivery.subscriber_id] = done_at
+    released = len(done)
+    done.clear()
+    return released
+
+
 def _record(delivery: Delivery, token: uuid.UUID | None, **fields: object) -> bool:
     """Write an attempt's result if this pass still holds the row, and release it."""
     if Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
-            claim_token=None, claimed_until=None, **fields):
+            claim_token=None, claimed_until=None, attempts=F("attempts") + 1, **fields):
         return True
     logger.warning("webhook delivery %s: claim lost while sending (slower than "
                    "WEBHOOK_LEASE_SECONDS); result not recorded", delivery.pk)
     return False
-
-
-def _sent(delivery: Delivery, token: uuid.UUID | None, outcome: Outcome,
-          report: DeliveryReport, succeeded: dict[int, dt.datetime]) -> None:
-    done_at = timezone.now()
-    if _record(delivery, token, status=DeliveryStatus.SENT, sent_at=done_at,
-               last_status_code=outcome.status, last_error=""):
-        report.sent += 1
-        succeeded[delivery.subscriber_id] = done_at
 
 
 def _failed(delivery: Delivery, token: uuid.UUID | None, outcome: Outcome,

@@ -218,5 +218,13 @@ def test_only_http_urls_are_accepted(db, url: str) -> None:  # type: ignore[no-u
 def test_the_command_delivers(receiver, report) -> None:  # type: ignore[no-untyped-def]
     subscribe(receiver)
     report()
-    call_command("deliver_webhooks")
+    call_command("deliver_webhooks", nice=0)  # (the default would lower the test run's priority)
     assert len(receiver.received) == 1 and Delivery.objects.get().status == "sent"
+
+
+def test_the_command_steps_back_for_case_actions(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    lowered: list[int] = []
+    monkeypatch.setattr("os.nice", lowered.append)  # the real call cannot be undone in this process
+    call_command("deliver_webhooks")
+    call_command("deliver_webhooks", nice=0)
+    assert lowered == [10]
