@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.scope import scope_for
+from civicgrid.areas.models import CODE_LENGTH, AreaLevel
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied
 from civicgrid.core.transactions import write_transaction
 from civicgrid.mediation import deadlines
@@ -40,9 +41,15 @@ class Step:
 
 
 def may(actor: User | None, t: Transition, dispute: Dispute) -> bool:
+    """The actor's scope covers the dispute, at the level it is mediated at or above: once a
+    dispute went up to the township, the village's mediators follow it but no longer act."""
     if actor is None:  # the system (imports, the demo)
         return True
-    return scope_for(actor, t.permission).covers_code(dispute.area_code)
+    scope = scope_for(actor, t.permission)
+    if scope.everywhere:
+        return True
+    longest = CODE_LENGTH[AreaLevel(dispute.level)]
+    return any(dispute.area_code.startswith(p) and len(p) <= longest for p in scope.area_prefixes)
 
 
 def actions_for(actor: User | None, dispute: Dispute) -> list[str]:

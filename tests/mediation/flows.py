@@ -36,6 +36,15 @@ def cun(cast: dict[str, User]) -> User:
     return village_mediator(grid_of().village)
 
 
+def county_mediator() -> User:
+    """The district's mediator (the demo creates one per level)."""
+    return User.objects.get(username="tiaojie-640202")
+
+
+def mediator_at(cast: dict[str, User], level: str) -> User:
+    return {"village": cun(cast), "township": cast["mediator"], "county": county_mediator()}[level]
+
+
 def to_state(cast: dict[str, User], state: str) -> Dispute:
     """A fresh dispute of the 长胜街道 grid brought to ``state`` along the usual path."""
     d = reported(cast)

@@ -42,11 +42,11 @@ from civicgrid.mediation.models import (
     State,
 )
 from civicgrid.mediation.transitions import TRANSITIONS
-from tests.mediation.flows import cun, reported
+from tests.mediation.flows import county_mediator, cun, mediator_at, reported
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["cun", "mediator", "grid", "leader", "street", "dept", "resident"]
+ACTORS = ["cun", "mediator", "county", "grid", "leader", "street", "dept", "resident"]
 ACTIONS = ["accept", "decline", "session", "resolve", "fail", "escalate", "refer", "follow_up",
            "close", "assess_risk"]
 REFUSALS = (Conflict, PermissionDenied, ValidationFailed, NotFound)
@@ -122,10 +122,10 @@ class DisputeLoop(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.ids))
     @rule(i=st.integers(0, 2), n=st.integers(0, 20), resolve=st.booleans())
     def advance(self, i: int, n: int, resolve: bool) -> None:
-        """The usual next step by the village mediator: keeps the walk going round the loop."""
+        """The usual next step by a mediator of its level: keeps the walk going round the loop."""
         d = Dispute.objects.get(pk=self.ids[i % len(self.ids)])
         action = NEXT.get(d.state, "resolve" if resolve else "fail")
-        self._attempt(i, action, "cun", 2 if action == "follow_up" else n)
+        self._attempt(i, action, f"at-{d.level}", 2 if action == "follow_up" else n)
 
     def _attempt(self, i: int, action: str, actor: str, n: int) -> None:
         pk = self.ids[i % len(self.ids)]
@@ -169,7 +169,8 @@ class DisputeLoop(RuleBasedStateMachine):
 
 
 def test_random_action_sequences_keep_the_invariants(cast: dict[str, User]) -> None:
-    DisputeLoop.cast = {**cast, "cun": cun(cast)}
+    DisputeLoop.cast = {**cast, "cun": cun(cast), "county": county_mediator(),
+                        **{f"at-{lv}": mediator_at(cast, lv) for lv in LEVEL_ORDER}}
     run_state_machine_as_test(DisputeLoop, settings=settings(
         max_examples=12, stateful_step_count=30, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))

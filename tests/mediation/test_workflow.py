@@ -19,7 +19,7 @@ from civicgrid.mediation.models import (
 )
 from civicgrid.mediation.selectors import disputes_visible_to
 from civicgrid.mediation.workflow import actions_for
-from tests.mediation.flows import PARTIES, cun, grid_of, reported, to_state
+from tests.mediation.flows import PARTIES, county_mediator, cun, grid_of, reported, to_state
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,11 @@ def test_village_fails_township_resolves_follow_up_and_close(cast: dict[str, Use
     assert d.mediator_id is None and d.mediation_due_at is not None
     township = cast["mediator"]
     assert actions_for(township, d) == ["session", "escalate", "assess_risk"]
+    assert actions_for(village, d) == []  # it went up: the village follows, no longer acts
+    with pytest.raises(PermissionDenied):
+        services.record_session(actor=village, dispute_id=d.pk, place="村委会", mediators="村调解员",
+                                notes="再调一次")
+    assert disputes_visible_to(village).filter(pk=d.pk).exists()
     services.record_session(actor=township, dispute_id=d.pk, place="长胜街道司法所",
                             mediators="陈秀兰", notes="现场查看后双方同意改道")
     d = services.resolve(actor=township, dispute_id=d.pk, terms="李德福十日内将排水沟改道",
@@ -104,7 +109,9 @@ def test_stale_version_is_a_conflict(cast: dict[str, User]) -> None:
 
 def test_county_level_cannot_go_higher(cast: dict[str, User]) -> None:
     d = reported(cast, level="county")
-    county = cast["mediator"]
+    with pytest.raises(PermissionDenied):  # a township mediator does not act at county level
+        services.accept(actor=cast["mediator"], dispute_id=d.pk)
+    county = county_mediator()
     services.accept(actor=county, dispute_id=d.pk)
     assert "escalate" not in actions_for(county, Dispute.objects.get(pk=d.pk))
     with pytest.raises(Conflict) as refused:
