@@ -336,6 +336,20 @@ def close(*, actor: User | None, dispute_id: int, note: str = "",
     return d
 
 
+def reveal_parties(*, actor: User, dispute_id: int) -> list[Party]:
+    """The parties' personal data unmasked, for a mediator who must reach them; every
+    unmasking is an audit entry (DESIGN.md §5)."""
+    from civicgrid.mediation.selectors import dispute_for
+
+    dispute = dispute_for(actor, dispute_id)  # outside scope: 404, like missing
+    if not scope_for(actor, MANAGE).covers_code(dispute.area_code):
+        raise PermissionDenied("只有负责调解的人员可以查看当事人完整信息。", code="unmask_not_permitted")
+    parties = list(Party.objects.filter(dispute=dispute).order_by("side", "id"))
+    audit.record(actor=actor, action="mediation.unmask", target=f"dispute:{dispute.code}",
+                 data={"parties": [p.pk for p in parties]})
+    return parties
+
+
 def current_period(now: dt.datetime | None = None) -> dt.date:
     """Screening runs monthly: a period is named by its first day."""
     return timezone.localdate(now).replace(day=1)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/", pages.dispute_detail, name="detail"),
     path("<int:pk>/agreement.pdf", pages.agreement_document, name="agreement"),
     path("<int:pk>/act/<str:action>/", pages.dispute_action, name="act"),
+    path("<int:pk>/parties/", pages.reveal_parties, name="reveal"),
 ]

@@ -120,3 +120,19 @@ def test_home_pages_list_dispute_work(cast: dict[str, User]) -> None:
     assert "/disputes/?tab=mediating" in mediator  # the 查看全部 link under 调解中的纠纷
     leader = page(cast["leader"]).get("/").content.decode()
     assert "重点关注纠纷" in leader and "/disputes/?tab=watch" in leader
+
+
+def test_unmasking_is_for_mediators_and_is_audited(cast: dict[str, User]) -> None:
+    from civicgrid.core.models import AuditEntry
+
+    d = to_state(cast, State.ACCEPTED)
+    response = page(cast["mediator"]).post(f"/disputes/{d.pk}/parties/")
+    body = response.content.decode()
+    assert response.status_code == 200 and "13812345678" in body and 'data-testid="revealed"' in body
+    assert response["Cache-Control"] == "private, no-store"
+    assert AuditEntry.objects.filter(action="mediation.unmask", target=f"dispute:{d.code}",
+                                     actor=cast["mediator"]).exists()
+    assert page(cast["grid"]).post(f"/disputes/{d.pk}/parties/").status_code == 403
+    assert page(cast["leader"]).post(f"/disputes/{d.pk}/parties/").status_code == 403
+    assert page(cast["dept"]).post(f"/disputes/{d.pk}/parties/").status_code == 404
+    assert "13812345678" not in page(cast["mediator"]).get(f"/disputes/{d.pk}/").content.decode()

@@ -169,6 +169,7 @@ def detail_context(user: Any, dispute: Dispute, *, posted: dict[str, Any] | None
         "performances": Performance.choices, "risks": Risk.choices,
         "case_link": _visible_case(user, dispute),
         "me": user.display_name or user.username,
+        "can_reveal": can(user, "mediation.manage"),
     }
 
 
@@ -263,5 +264,23 @@ def agreement_document(request: HttpRequest, pk: int) -> HttpResponse:
                          followups=list(dispute.followups.order_by("visited_at", "id")))
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="agreement-{dispute.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def reveal_parties(request: HttpRequest, pk: int) -> HttpResponse:
+    """The detail page once, with the parties' personal data unmasked (audited)."""
+    try:
+        parties = services.reveal_parties(actor=request.user, dispute_id=pk)
+        dispute = dispute_for(request.user, pk)
+    except DomainError as exc:
+        return error_page(request, exc)
+    context = detail_context(request.user, dispute)
+    context["parties"] = [{"side": p.get_side_display(), "kind": p.get_kind_display(),
+                           "name": p.name, "id_number": p.id_number, "phone": p.phone,
+                           "address": p.address} for p in parties]
+    context["revealed"] = True
+    response = render(request, "mediation/detail.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
