@@ -21,6 +21,7 @@ from civicgrid.cases.workflow import ACTIVE_ASSIGNMENT
 from civicgrid.stats import cuts, kpis
 from civicgrid.stats.facts import (
     NO_DUE,
+    Reference,
     cases_for_facts,
     handle_seconds,
     local_day,
@@ -93,11 +94,12 @@ def _fine(since: dt.date | None) -> dict[Fine, dict[str, int]]:
     if start is not None:
         closed = closed.filter(closed_at__gte=start)
     closed = closed.annotate(dept=lead_department())
+    ref = Reference()
     for case in closed.iterator(chunk_size=2000):
         key = ("d", local_day(case.closed_at), case.area_code, case.category_id or 0, case.channel,
                case.dept)
         fine[key]["handle_seconds"] += handle_seconds(case)
-        fine[key]["verified_on_time"] += int(verified_on_time(case))
+        fine[key]["verified_on_time"] += int(verified_on_time(case, ref))
     return fine
 
 

@@ -37,7 +37,14 @@ from django.utils import timezone
 from civicgrid.cases.models import CaseEvent
 from civicgrid.core.transactions import write_transaction
 from civicgrid.stats import conf, cuts
-from civicgrid.stats.facts import cases_for_facts, fact_of, facts_for, lead_departments, same
+from civicgrid.stats.facts import (
+    Reference,
+    cases_for_facts,
+    fact_of,
+    facts_for,
+    lead_departments,
+    same,
+)
 from civicgrid.stats.models import MEASURES, CaseFact, FoldState, Rollup
 
 STATE_NAME = "cases"
@@ -180,13 +187,13 @@ def rebuild(*, chunk: int = 5000) -> RebuildReport:
         recent = CaseEvent.objects.filter(at__gte=since).aggregate(low=Min("id"))["low"]
         CaseFact.objects.all().delete()
         Rollup.objects.all().delete()
-        count, last = 0, 0
+        count, last, ref = 0, 0, Reference()
         while True:
             cases = list(cases_for_facts().filter(pk__gt=last).order_by("pk")[:chunk])
             if not cases:
                 break
             leads = lead_departments([c.pk for c in cases])
-            CaseFact.objects.bulk_create([fact_of(c, leads.get(c.pk, 0)) for c in cases],
+            CaseFact.objects.bulk_create([fact_of(c, leads.get(c.pk, 0), ref) for c in cases],
                                          batch_size=chunk)
             count, last = count + len(cases), cases[-1].pk
         qn = connection.ops.quote_name
