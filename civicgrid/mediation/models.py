@@ -9,54 +9,55 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Grid
 
 
 class DisputeType(models.TextChoices):
-    FAMILY = "family", "婚姻家庭"
-    NEIGHBOUR = "neighbour", "邻里"
-    LAND = "land", "宅基地/土地"
-    BOUNDARY = "boundary", "山林/草山边界"
-    LABOUR = "labour", "劳资/欠薪"
-    DEBT = "debt", "债务"
-    PROPERTY = "property", "物业"
-    MEDICAL = "medical", "医疗"
-    TRAFFIC = "traffic", "交通事故"
-    EXPROPRIATION = "expropriation", "征地拆迁"
-    POLLUTION = "pollution", "环境污染"
-    OTHER = "other", "其他"
+    FAMILY = "family", _("婚姻家庭")
+    NEIGHBOUR = "neighbour", _("邻里")
+    LAND = "land", _("宅基地/土地")
+    BOUNDARY = "boundary", _("山林/草山边界")
+    LABOUR = "labour", _("劳资/欠薪")
+    DEBT = "debt", _("债务")
+    PROPERTY = "property", _("物业")
+    MEDICAL = "medical", _("医疗")
+    TRAFFIC = "traffic", _("交通事故")
+    EXPROPRIATION = "expropriation", _("征地拆迁")
+    POLLUTION = "pollution", _("环境污染")
+    OTHER = "other", _("其他")
 
 
 class Risk(models.TextChoices):
-    LOW = "low", "低"
-    MEDIUM = "medium", "中"
-    HIGH = "high", "高"
-    MAJOR = "major", "重大"
+    LOW = "low", _("低")
+    MEDIUM = "medium", _("中")
+    HIGH = "high", _("高")
+    MAJOR = "major", _("重大")
 
 
 ALERT_RISKS = frozenset({Risk.HIGH, Risk.MAJOR})
 
 
 class Level(models.TextChoices):
-    VILLAGE = "village", "村（社区）"
-    TOWNSHIP = "township", "乡镇（街道）"
-    COUNTY = "county", "县（区）"
+    VILLAGE = "village", _("村（社区）")
+    TOWNSHIP = "township", _("乡镇（街道）")
+    COUNTY = "county", _("县（区）")
 
 
 LEVEL_ORDER = [Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY]
 
 
 class State(models.TextChoices):
-    REGISTERED = "registered", "待受理"
-    ACCEPTED = "accepted", "已受理"
-    MEDIATING = "mediating", "调解中"
-    RESOLVED = "resolved", "调解成功"
-    UNRESOLVED = "unresolved", "调解未成功"
-    REFERRED = "referred", "已引导分流"
-    FOLLOWED_UP = "followed_up", "已回访"
-    CLOSED = "closed", "已办结"
-    DECLINED = "declined", "不予受理"
+    REGISTERED = "registered", _("待受理")
+    ACCEPTED = "accepted", _("已受理")
+    MEDIATING = "mediating", _("调解中")
+    RESOLVED = "resolved", _("调解成功")
+    UNRESOLVED = "unresolved", _("调解未成功")
+    REFERRED = "referred", _("已引导分流")
+    FOLLOWED_UP = "followed_up", _("已回访")
+    CLOSED = "closed", _("已办结")
+    DECLINED = "declined", _("不予受理")
 
 
 OPEN_STATES = frozenset({State.REGISTERED, State.ACCEPTED, State.MEDIATING, State.RESOLVED,
@@ -67,28 +68,28 @@ CLOSED_STATES = frozenset({State.CLOSED, State.DECLINED})
 class Referral(models.TextChoices):
     """Where a dispute that mediation did not settle is guided (引导分流)."""
 
-    LITIGATION = "litigation", "引导诉讼"
-    ARBITRATION = "arbitration", "引导仲裁"
-    PETITION = "petition", "引导信访"
-    COMMITTEE = "committee", "移交人民调解委员会"
-    PROFESSIONAL = "professional", "移交行业性专业性调解组织"
+    LITIGATION = "litigation", _("引导诉讼")
+    ARBITRATION = "arbitration", _("引导仲裁")
+    PETITION = "petition", _("引导信访")
+    COMMITTEE = "committee", _("移交人民调解委员会")
+    PROFESSIONAL = "professional", _("移交行业性专业性调解组织")
 
 
 class Source(models.TextChoices):
-    SCREENING = "screening", "排查发现"
-    MEDIATOR = "mediator", "调解员登记"
-    GRID = "grid", "网格员上报"
-    CENTER = "center", "综治中心登记"
-    CASE = "case", "事件转入"
+    SCREENING = "screening", _("排查发现")
+    MEDIATOR = "mediator", _("调解员登记")
+    GRID = "grid", _("网格员上报")
+    CENTER = "center", _("综治中心登记")
+    CASE = "case", _("事件转入")
 
 
 class Performance(models.TextChoices):
     """履行情况 of an agreement, as found at a follow-up visit."""
 
-    PENDING = "pending", "履行中"
-    FULFILLED = "fulfilled", "已履行"
-    PARTIAL = "partial", "部分履行"
-    BREACHED = "breached", "未履行"
+    PENDING = "pending", _("履行中")
+    FULFILLED = "fulfilled", _("已履行")
+    PARTIAL = "partial", _("部分履行")
+    BREACHED = "breached", _("未履行")
 
 
 class ScreeningReport(models.Model):
@@ -181,14 +182,14 @@ class Dispute(models.Model):
 
 
 class PartyKind(models.TextChoices):
-    PERSON = "person", "自然人"
-    ORGANISATION = "organisation", "单位/组织"
+    PERSON = "person", _("自然人")
+    ORGANISATION = "organisation", _("单位/组织")
 
 
 class PartySide(models.TextChoices):
-    APPLICANT = "applicant", "申请人"
-    RESPONDENT = "respondent", "被申请人"
-    OTHER = "other", "其他当事人"
+    APPLICANT = "applicant", _("申请人")
+    RESPONDENT = "respondent", _("被申请人")
+    OTHER = "other", _("其他当事人")
 
 
 class Party(models.Model):

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -258,10 +259,11 @@ def agreement_document(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = Agreement.objects.filter(dispute=dispute).first()
     if agreement is None:
         return error_page(request, NotFound(_("该纠纷尚未签订调解协议。"), code="no_agreement"))
-    data = agreement_pdf(dispute, agreement=agreement,
-                         parties=list(dispute.parties.order_by("side", "id")),
-                         sessions=list(dispute.sessions.order_by("held_at", "id")),
-                         followups=list(dispute.followups.order_by("visited_at", "id")))
+    with translation.override(settings.LANGUAGE_CODE):  # a legal document: the site's language
+        data = agreement_pdf(dispute, agreement=agreement,
+                             parties=list(dispute.parties.order_by("side", "id")),
+                             sessions=list(dispute.sessions.order_by("held_at", "id")),
+                             followups=list(dispute.followups.order_by("visited_at", "id")))
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="agreement-{dispute.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
