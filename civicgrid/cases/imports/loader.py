@@ -15,9 +15,11 @@ next (the thread waits on the socket with the GIL released).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
@@ -37,6 +39,12 @@ def _default(field: models.Field[Any, Any], now: dt.datetime) -> Any:
 
 def _as_is(text: str) -> str:
     return text
+
+
+def json_value(text: str) -> Any:
+    """JSON text as ``Table`` rows may carry it ready-made (``Table.copy(…, json_ready=True)``):
+    PostgreSQL's binary jsonb, else the text."""
+    return Jsonb(text, dumps=_as_is) if connection.vendor == "postgresql" else text
 
 
 class Table:
@@ -77,11 +85,13 @@ class Table:
             self._oids = [int(types[c]) for c in self.column_names]
         return self._oids
 
-    def copy(self, cursor: Any, rows: Iterable[tuple[Any, ...]]) -> int:
-        """PostgreSQL: binary COPY on a psycopg cursor (any thread; the connection's transaction)."""
+    def copy(self, cursor: Any, rows: Iterable[tuple[Any, ...]], *, json_ready: bool = False) -> int:
+        """PostgreSQL: binary COPY on a psycopg cursor (any thread; the connection's transaction).
+        ``json_ready``: the JSON columns hold ``json_value``s already."""
         qn = connection.ops.quote_name
         cols = ", ".join(qn(c) for c in self.column_names)
-        constants, json_given = self.binary_constants, self.json_given
+        constants = self.binary_constants
+        json_given = [] if json_ready else self.json_given
         count = 0
         oids = self.oids(cursor)
         with cursor.copy(f"COPY {qn(self.db_table)} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -130,6 +140,19 @@ class Table:
                 cursor.executemany(sql, batch)
                 count += len(batch)
         return count
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while millions of row tuples are made: they hold no cycles,
+    and the collector would walk every one of them again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Background:

@@ -362,7 +362,8 @@ def import_cases(*, actor: User | None, file: IO[bytes], name: str = "", mapping
     importer = Importer(actor=actor, mapping=mapping, now=now)
     result = ImportResult(source=mapping.source)
     try:
-        _clean_all(table, cleaner, importer, result, progress)
+        with loader.collector_paused():
+            _clean_all(table, cleaner, importer, result, progress)
     finally:
         importer.finish(result)  # the chunk in flight: committed even when reading fails later
     result.rejected.sort(key=lambda r: r.number)
