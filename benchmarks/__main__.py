@@ -1,4 +1,4 @@
-"""``python -m benchmarks [locate|intake|import|webhooks] [ARGS]``: run every benchmark (or the one named, with
+"""``python -m benchmarks [locate|intake|import|webhooks|scale] [ARGS]``: run every benchmark (or the one named, with
 its own arguments) and refresh its section of docs/benchmarks.md."""
 
 from __future__ import annotations
@@ -6,13 +6,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from benchmarks import import_bench, intake_bench, locate_bench, webhook_bench
+from benchmarks import import_bench, intake_bench, locate_bench, scale_bench, webhook_bench
 
 BENCHMARKS: dict[str, Callable[[list[str] | None], int]] = {
     "locate": locate_bench.main,
     "intake": intake_bench.main,
     "import": import_bench.main,
     "webhooks": webhook_bench.main,
+    "scale": scale_bench.main,
 }
 
 
