@@ -1,4 +1,4 @@
-"""``python -m benchmarks [locate|intake|import|webhooks|scale] [ARGS]``: run every benchmark (or the one named, with
+"""``python -m benchmarks [locate|intake|import|webhooks|scale|kpi] [ARGS]``: run every benchmark (or the one named, with
 its own arguments) and refresh its section of docs/benchmarks.md."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from benchmarks import import_bench, intake_bench, locate_bench, scale_bench, webhook_bench
+from benchmarks import import_bench, intake_bench, kpi_bench, locate_bench, scale_bench, webhook_bench
 
 BENCHMARKS: dict[str, Callable[[list[str] | None], int]] = {
     "locate": locate_bench.main,
@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, Callable[[list[str] | None], int]] = {
     "import": import_bench.main,
     "webhooks": webhook_bench.main,
     "scale": scale_bench.main,
+    "kpi": kpi_bench.main,
 }
 
 

@@ -1,0 +1,362 @@
+"""Command-centre KPI requests over a city of N cases, on PostgreSQL and SQLite.
+
+``python -m benchmarks kpi [--cases N] [--backends postgresql,sqlite] [--no-write]``
+
+Per backend: a fresh database (PostgreSQL: a throwaway durable cluster; SQLite: a file in a
+temp dir), the demo city with N cases (``civicgrid demo --cases N``), ``civicgrid rollups
+rebuild``; then, in a child process with Django set up, the requests the command-centre page
+makes (summary for a month and a year, breakdowns by township, department, channel, grid and
+the trend) through the whole Django stack (test client, logged-in leader), each repeated with
+varying periods and areas: p50/p95 per request and overall. Beside it, the same summary
+query as a full scan in DuckDB over the case columns (exported once; load time reported
+apart). Then a mixed load: cases reported and moved through the loop while the fold worker
+runs in a second thread, and ``rollups check`` over the period touched: differences must be 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import pgcluster
+from benchmarks.machine import describe, write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+REQUESTS = ("summary-month", "summary-year", "township", "department", "channel", "grid", "trend")
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> float:
+    started = time.monotonic()
+    subprocess.run(cmd, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+
+
+# --- inside the child process (Django set up on the benchmark database) --------------------
+
+def _requests(rounds: int, seed: int) -> dict[str, Any]:
+    from django.test import Client
+
+    from civicgrid.accounts.models import User
+    from civicgrid.areas.models import Area
+
+    rng = random.Random(seed)
+    client = Client()
+    client.force_login(User.objects.get(username="leader"))
+    townships = list(Area.objects.filter(level="township").values_list("code", flat=True))
+    year = time.localtime().tm_year
+    timings: dict[str, list[float]] = {name: [] for name in REQUESTS}
+    for i in range(-1, rounds):  # round -1 warms the process up and is not counted
+        month = f"{year - rng.randint(0, 1)}-{rng.randint(1, 12):02d}-15"
+        area = "" if i % 2 == 0 else rng.choice(townships)
+        year_params = {"period": "year", "date": f"{year - rng.randint(0, 1)}-06-01", "area": area}
+        plan = {
+            "summary-month": ("/api/v1/stats/summary/", {"period": "month", "date": month, "area": area}),
+            "summary-year": ("/api/v1/stats/summary/", year_params),
+            "township": ("/api/v1/stats/breakdown/", {**year_params, "area": "", "by": "township"}),
+            "department": ("/api/v1/stats/breakdown/", {**year_params, "by": "department"}),
+            "channel": ("/api/v1/stats/breakdown/", {**year_params, "by": "channel"}),
+            "grid": ("/api/v1/stats/breakdown/", {**year_params, "by": "grid"}),
+            "trend": ("/api/v1/stats/breakdown/", {**year_params, "by": "trend"}),
+        }
+        for name, (url, params) in plan.items():
+            started = time.perf_counter()
+            response = client.get(url, params)
+            if i >= 0:
+                timings[name].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, params, response.content[:200])
+    every = [t for values in timings.values() for t in values]
+    return {"per_request": {k: {"p50": _pct(v, 0.5), "p95": _pct(v, 0.95)} for k, v in timings.items()},
+            "p50": _pct(every, 0.5), "p95": _pct(every, 0.95), "n": len(every)}
+
+
+def _duckdb(tmp: Path) -> dict[str, Any]:
+    """The year × whole-city summary as a full scan over the case columns in DuckDB."""
+    import duckdb
+    from django.db import connection
+    from django.utils import timezone
+
+    path = tmp / "cases.csv"
+    started = time.monotonic()
+    columns = ["created_at", "registered_at", "handled_at", "closed_at", "state", "closed_on_time",
+               "rework_count", "satisfaction", "due_at", "area_code"]
+    with connection.cursor() as cursor, path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        cursor.execute(f"SELECT {', '.join(columns)} FROM cases_case")  # noqa: S608 - constants
+        stamps = range(4)  # created/registered/handled/closed_at, then due_at (index 8)
+        while rows := cursor.fetchmany(20000):
+            for row in rows:
+                out = list(row)
+                for i in (*stamps, 8):
+                    out[i] = _utc(out[i])
+                writer.writerow(out)
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'Asia/Shanghai'")
+    db.execute(f"CREATE TABLE cases AS SELECT * FROM read_csv('{path}', header=true, "
+               "types={'created_at':'TIMESTAMPTZ','registered_at':'TIMESTAMPTZ','handled_at':'TIMESTAMPTZ',"
+               "'closed_at':'TIMESTAMPTZ','due_at':'TIMESTAMPTZ','closed_on_time':'BOOLEAN',"
+               "'area_code':'VARCHAR'})")
+    load = time.monotonic() - started
+    year = timezone.localdate().year
+    start, end = f"{year}-01-01 00:00:00+08", f"{year + 1}-01-01 00:00:00+08"
+    sql = f"""SELECT
+      count(*) FILTER (WHERE created_at >= '{start}' AND created_at < '{end}') AS received,
+      count(*) FILTER (WHERE registered_at >= '{start}' AND registered_at < '{end}') AS registered,
+      count(*) FILTER (WHERE handled_at >= '{start}' AND handled_at < '{end}') AS handled,
+      count(*) FILTER (WHERE handled_at >= '{start}' AND handled_at < '{end}' AND rework_count > 0) AS reworked,
+      count(*) FILTER (WHERE state = 'closed' AND closed_at >= '{start}' AND closed_at < '{end}') AS closed,
+      count(*) FILTER (WHERE state = 'closed' AND closed_at >= '{start}' AND closed_at < '{end}'
+                       AND closed_on_time) AS closed_on_time,
+      count(*) FILTER (WHERE state = 'closed' AND closed_at >= '{start}' AND closed_at < '{end}'
+                       AND satisfaction IS NOT NULL) AS rated,
+      count(*) FILTER (WHERE state = 'closed' AND closed_at >= '{start}' AND closed_at < '{end}'
+                       AND satisfaction >= 4) AS satisfied,
+      count(*) FILTER (WHERE state IN ('reported','registered','dispatched','in_progress','handled')) AS open,
+      count(*) FILTER (WHERE state IN ('reported','registered','dispatched','in_progress','handled')
+                       AND due_at < now()) AS overdue
+    FROM cases WHERE area_code LIKE '640202%'"""  # noqa: S608 - constants
+    times, row = [], None
+    for _ in range(5):
+        t = time.perf_counter()
+        row = db.execute(sql).fetchone()
+        times.append((time.perf_counter() - t) * 1000)
+    db.close()
+    path.unlink()
+    return {"load_s": load, "scan_ms": statistics.median(times), "row": list(row or [])}
+
+
+def _utc(value: Any) -> Any:
+    """SQLite hands back UTC text without an offset, PostgreSQL aware datetimes."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if "+" in value[10:] else value + "+00:00"
+    if getattr(value, "tzinfo", None) is None:  # SQLite: naive UTC
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat()
+
+
+def _same_as_rollups(duck_row: list[int]) -> tuple[bool, list[int]]:
+    from civicgrid.accounts.models import User
+    from civicgrid.stats import figures
+    from civicgrid.stats.selectors import kpi_query, measures
+
+    q = kpi_query(User.objects.get(username="leader"), {"period": "year"})
+    m = measures(q)
+    live = figures.live(q)
+    mine = [m["received"], m["registered"], m["handled"], m["reworked"], m["closed"],
+            m["closed_on_time"], m["rated"], m["satisfied"], live["open"], live["overdue"]]
+    return mine == duck_row, mine
+
+
+def _mixed(cases: int, seed: int) -> dict[str, Any]:
+    """Cases reported and moved through the loop while the fold worker runs beside them."""
+    from django.db import connections
+    from django.utils import timezone
+
+    from civicgrid.accounts.models import User
+    from civicgrid.areas.models import Grid
+    from civicgrid.cases import services
+    from civicgrid.cases.intake import Report, report_case
+    from civicgrid.stats import check, rollups
+
+    rng = random.Random(seed)
+    users = {u.username: u for u in User.objects.filter(username__in=["grid", "street", "dept", "hotline"])}
+    # the demo grid member works the first grid of 长胜街道 (as in tests/cases/flows.py)
+    grids = list(Grid.objects.current().filter(code__startswith="640202001").order_by("code")[:1])
+    stop = threading.Event()
+    passes = [0]
+
+    def worker() -> None:
+        try:
+            while not stop.is_set():
+                rollups.fold()
+                passes[0] += 1
+                time.sleep(0.05)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    started = time.monotonic()
+    done = 0
+    try:
+        for i in range(cases):
+            grid = rng.choice(grids)
+            case = report_case(actor=users["grid"], report=Report(
+                channel="grid", title=f"基准事件 {i}", description="混合负载", category="shirong-laji",
+                grid_code=grid.code, lng=grid.centroid_lng, lat=grid.centroid_lat))
+            steps = rng.randint(0, 6)
+            if steps >= 1:
+                services.register(actor=users["street"], case_id=case.pk)
+            if steps >= 2:
+                services.dispatch(actor=users["street"], case_id=case.pk)
+            if steps >= 3:
+                services.sign(actor=users["dept"], case_id=case.pk)
+            if steps >= 4:
+                services.handle(actor=users["dept"], case_id=case.pk, result="已处理")
+            if steps >= 5:
+                services.verify(actor=users["grid"], case_id=case.pk, passed=True)
+            if steps >= 6:
+                services.callback(actor=users["hotline"], case_id=case.pk, satisfaction=rng.randint(1, 5))
+            done += 1
+    finally:
+        stop.set()
+        thread.join()
+    seconds = time.monotonic() - started
+    rollups.fold_all()
+    report = check.check(since=timezone.localdate())
+    return {"cases": done, "seconds": seconds, "passes": passes[0],
+            "differences": len(report.differences), "rows_checked": report.rows}
+
+
+def child(args: argparse.Namespace) -> int:
+    import django
+
+    django.setup()
+    tmp = Path(tempfile.mkdtemp(prefix="civicgrid-kpi-"))
+    result = {"requests": _requests(args.rounds, args.seed)}
+    duck = _duckdb(tmp)
+    duck["same"], duck["rollups"] = _same_as_rollups(duck["row"])
+    result["duckdb"] = duck
+    from civicgrid.cases.models import Case
+    from civicgrid.stats.models import Rollup
+
+    result["cases"] = Case.objects.count()
+    result["rollup_rows"] = Rollup.objects.count()
+    result["mixed"] = _mixed(args.mixed, args.seed)
+    print("RESULT " + json.dumps(result))
+    return 0
+
+
+# --- the parent: one fresh database per backend --------------------------------------------
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    data_dir = tempfile.mkdtemp(prefix="civicgrid-kpibench-")
+    env = {**os.environ, "CIVICGRID_DATA_DIR": data_dir, "CIVICGRID_LOG_LEVEL": "WARNING",
+           "DJANGO_SETTINGS_MODULE": "civicgrid.settings"}
+    env.pop("DATABASE_URL", None)
+    cluster: dict[str, str] = {}
+    if backend == "postgresql":
+        cluster = pgcluster.start()
+        env["DATABASE_URL"] = cluster["DATABASE_URL"]
+    try:
+        _run([str(BIN / "civicgrid"), "migrate", "--no-input", "-v", "0"], env)
+        generate = _run([str(BIN / "civicgrid"), "demo", "--no-migrate", "--grids", str(args.grids),
+                         "--villages", str(args.villages), "--cases", str(args.cases)], env)
+        rebuild = _run([str(BIN / "civicgrid"), "rollups", "rebuild"], env)
+        out = subprocess.run([sys.executable, "-m", "benchmarks.kpi_bench", "--child",
+                              "--rounds", str(args.rounds), "--mixed", str(args.mixed),
+                              "--seed", str(args.seed)],
+                             env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
+        result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+        if not result["duckdb"]["same"]:
+            print(f"{backend}: DuckDB {result['duckdb']['row']} ≠ rollups {result['duckdb']['rollups']}",
+                  file=sys.stderr)
+        result.update(backend=backend, generate_s=generate, rebuild_s=rebuild,
+                      version=cluster.get("PG_TEST_VERSION", "SQLite " + _sqlite_version()))
+        return result
+    finally:
+        if cluster:
+            pgcluster.stop(cluster, data_dir)
+        else:
+            import shutil
+
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _sqlite_version() -> str:
+    import sqlite3
+
+    return sqlite3.sqlite_version
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str) -> str:
+    import django
+
+    m = describe({"django": django.get_version()})
+    lines = [f"""## Command-centre KPIs (rollups) — {args.cases:,} cases
+
+Command: `{command}` from the repository root
+
+Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; Python {m['python']},
+Django {m['django']}. Date: {m['date']}. Load average (1/5/15 min) at the end: {m['load']}
+(a shared machine: compare figures of the same run).
+
+Setup per backend: a fresh database, the demo city ({args.grids} grids, {args.villages} villages)
+with {args.cases:,} cases from `civicgrid demo --cases`, `civicgrid rollups rebuild`; then
+{args.rounds} rounds of the 7 requests the command-centre page makes (summary for a month and
+for a year, breakdowns by township, department, channel, grid, trend; whole district or one
+township, varying periods), through the whole Django stack as the logged-in leader. DuckDB:
+the year × district summary as one full scan over the case columns (median of 5, after
+loading them; load time apart). Mixed load: {args.mixed} cases reported and moved through the
+loop (random depth) while the fold worker runs beside, then `rollups check` for the day.
+The target (issue #5) is p95 ≤ 100 ms at 10,000,000 cases.
+"""]
+    lines.append("| backend | cases / rollup rows | generate / rebuild | KPI requests p50 / p95 (all) | slowest request p95 | DuckDB full scan (load) | same figures | mixed load: cases, fold passes, check differences |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        req = r["requests"]
+        slowest = max(req["per_request"].items(), key=lambda kv: kv[1]["p95"])
+        mixed = r["mixed"]
+        lines.append(
+            f"| {r['version']} | {r['cases']:,} / {r['rollup_rows']:,} | {r['generate_s']:.0f} s / "
+            f"{r['rebuild_s']:.0f} s | {req['p50']:.1f} / **{req['p95']:.1f} ms** ({req['n']}) | "
+            f"{slowest[0]} {slowest[1]['p95']:.1f} ms | {r['duckdb']['scan_ms']:.1f} ms "
+            f"({r['duckdb']['load_s']:.1f} s) | {'yes' if r['duckdb']['same'] else 'NO'} | "
+            f"{mixed['cases']} in {mixed['seconds']:.1f} s, {mixed['passes']} passes, "
+            f"**{mixed['differences']}** ({mixed['rows_checked']:,} rows checked) |")
+    lines.append("")
+    lines.append("p95 per request (ms):")
+    lines.append("")
+    lines.append("| backend | " + " | ".join(REQUESTS) + " |")
+    lines.append("|---|" + "---|" * len(REQUESTS))
+    for r in results:
+        per = r["requests"]["per_request"]
+        lines.append(f"| {r['backend']} | " + " | ".join(f"{per[k]['p95']:.1f}" for k in REQUESTS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--grids", type=int, default=600)
+    parser.add_argument("--villages", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--mixed", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args)
+    results = [run_backend(b, args) for b in args.backends.split(",") if b]
+    command = "python -m benchmarks kpi " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = report(results, args, command.strip())
+    print(text)
+    if not args.no_write:
+        write_section("kpi", text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
