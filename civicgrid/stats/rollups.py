@@ -34,15 +34,16 @@ from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
-from civicgrid.cases.models import CaseEvent
+from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.transactions import write_transaction
 from civicgrid.stats import conf, cuts
 from civicgrid.stats.facts import (
+    CASE_COLUMNS,
+    CaseRow,
     Reference,
-    cases_for_facts,
     fact_of,
     facts_for,
-    lead_departments,
+    lead_departments_between,
     same,
 )
 from civicgrid.stats.models import MEASURES, CaseFact, FoldState, Rollup
@@ -189,13 +190,14 @@ def rebuild(*, chunk: int = 5000) -> RebuildReport:
         Rollup.objects.all().delete()
         count, last, ref = 0, 0, Reference()
         while True:
-            cases = list(cases_for_facts().filter(pk__gt=last).order_by("pk")[:chunk])
-            if not cases:
+            rows = [CaseRow(*r) for r in Case.objects.filter(pk__gt=last).order_by("pk")
+                    .values_list(*CASE_COLUMNS)[:chunk]]
+            if not rows:
                 break
-            leads = lead_departments([c.pk for c in cases])
-            CaseFact.objects.bulk_create([fact_of(c, leads.get(c.pk, 0), ref) for c in cases],
+            leads = lead_departments_between(rows[0].id, rows[-1].id)
+            CaseFact.objects.bulk_create([fact_of(c, leads.get(c.id, 0), ref) for c in rows],
                                          batch_size=chunk)
-            count, last = count + len(cases), cases[-1].pk
+            count, last = count + len(rows), rows[-1].id
         qn = connection.ops.quote_name
         with connection.cursor() as cursor:
             for sql in cuts.rebuild_statements(connection.vendor, qn(CaseFact._meta.db_table),
