@@ -33,7 +33,7 @@ from civicgrid.mediation.models import (
     Session,
     State,
 )
-from civicgrid.mediation.services import CODE_ALPHABET
+from civicgrid.mediation.services import CODE_ALPHABET, period_of
 from civicgrid.mediation.transitions import TRANSITIONS
 
 DAY = dt.timedelta(days=1)
@@ -252,15 +252,15 @@ def _parties(rng: random.Random, d: Dispute) -> list[Party]:
 
 def _screening(rng: random.Random, grids: list[Grid], lives: list[Life], now: dt.datetime,
                grid_user: User | None, my_grid: Grid) -> None:
-    """Monthly reports for every grid: found disputes link to theirs; the rest are 零报告."""
-    this_month = timezone.localtime(now).date().replace(day=1)
-    months = [this_month]
-    while len(months) < 24:
-        months.append((months[-1] - DAY).replace(day=1))
+    """Reports of every period (monthly by default) for every grid: found disputes link to
+    theirs; the rest are 零报告."""
+    months = [period_of(timezone.localtime(now).date())]
+    while months[-1] > (now - plan.HISTORY_DAYS * DAY).date():
+        months.append(period_of(months[-1] - DAY))
     found: dict[tuple[str, dt.date], list[Dispute]] = {}
     for life in lives:
         if life.d.source == "screening":
-            month = timezone.localtime(life.d.created_at).date().replace(day=1)
+            month = period_of(timezone.localtime(life.d.created_at).date())
             found.setdefault((life.d.area_code, month), []).append(life.d)
     reports: list[ScreeningReport] = []
     for grid in grids:

@@ -223,13 +223,13 @@ class ScreeningReportViewSet(viewsets.GenericViewSet[ScreeningReport]):
         return screening_reports_visible_to(self.request.user)
 
     @extend_schema(parameters=[OpenApiParameter("period", OpenApiTypes.DATE,
-                                                description="排查周期（任一天，按所在月份）")],
+                                                description="排查周期（该周期内任一天）")],
                    responses={200: s.ScreeningReportSerializer(many=True)})
     def list(self, request: Request) -> Response:
         """您范围内网格的排查报告（含零报告）。"""
         qs = self.get_queryset()
         if period := _day(request.query_params, "period"):
-            qs = qs.filter(period=period.date().replace(day=1))
+            qs = qs.filter(period=services.period_of(period.date()))
         page = self.paginate_queryset(qs.order_by("-period", "grid_code"))
         return self.get_paginated_response(s.ScreeningReportSerializer(page, many=True).data)
 
@@ -252,6 +252,6 @@ class ScreeningReportViewSet(viewsets.GenericViewSet[ScreeningReport]):
     def missing(self, request: Request) -> Response:
         """本期尚未提交排查报告的网格（乡镇、县级查看）。"""
         period = _day(request.query_params, "period")
-        chosen = period.date().replace(day=1) if period else services.current_period()
+        chosen = services.period_of(period.date()) if period else services.current_period()
         page = self.paginate_queryset(missing_screening(request.user, chosen))
         return self.get_paginated_response(s.MissingGridSerializer(page, many=True).data)

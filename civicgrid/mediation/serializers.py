@@ -210,7 +210,7 @@ class ScreeningCreateSerializer(serializers.Serializer[Any]):
     grid = serializers.CharField(max_length=15)
     zero_report = serializers.BooleanField(default=False, help_text="本期未发现矛盾纠纷（零报告）")
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    period = serializers.DateField(required=False, help_text="排查周期（任一天，按所在月份）")
+    period = serializers.DateField(required=False, help_text="排查周期（该周期内任一天）")
 
 
 class MissingGridSerializer(serializers.Serializer[Any]):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
@@ -350,9 +351,17 @@ def reveal_parties(*, actor: User, dispute_id: int) -> list[Party]:
     return parties
 
 
+def period_of(day: dt.date) -> dt.date:
+    """The screening period a day falls in, named by its first day: monthly by default,
+    every N months with ``MEDIATION_SCREENING_MONTHS`` (1, 2, 3, 4, 6 or 12)."""
+    months = int(getattr(settings, "MEDIATION_SCREENING_MONTHS", 1) or 1)
+    if 12 % months:
+        raise ValueError("MEDIATION_SCREENING_MONTHS must divide 12")
+    return day.replace(month=(day.month - 1) // months * months + 1, day=1)
+
+
 def current_period(now: dt.datetime | None = None) -> dt.date:
-    """Screening runs monthly: a period is named by its first day."""
-    return timezone.localdate(now).replace(day=1)
+    return period_of(timezone.localdate(now))
 
 
 def submit_screening(*, actor: User | None, grid_code: str, zero_report: bool, notes: str = "",
@@ -363,7 +372,7 @@ def submit_screening(*, actor: User | None, grid_code: str, zero_report: bool, n
         raise ValidationFailed("网格不存在。", code="unknown_grid", fields={"grid": [grid_code]})
     if actor is not None and not scope_for(actor, REPORT).covers_code(grid.code):
         raise PermissionDenied("您无权报告该网格的排查情况。", code="action_not_permitted")
-    period = (period or current_period()).replace(day=1)
+    period = period_of(period) if period else current_period()
     if period > current_period():
         raise ValidationFailed("不能报告未来的排查周期。", code="future_period",
                                fields={"period": ["不晚于本月"]})

@@ -19,9 +19,10 @@ from civicgrid.mediation.views.common import report_grids
 
 
 def _period(raw: str | None) -> dt.date:
-    """``YYYY-MM`` from the page, else this month."""
+    """The period of the month ``YYYY-MM`` chosen on the page, else the current one."""
     try:
-        return dt.date.fromisoformat(f"{raw}-01") if raw else services.current_period()
+        return services.period_of(dt.date.fromisoformat(f"{raw}-01")) if raw \
+            else services.current_period()
     except ValueError:
         return services.current_period()
 
@@ -31,7 +32,7 @@ def screening(request: HttpRequest) -> HttpResponse:
     if not can(user, "mediation.view"):
         return error_page(request, PermissionDenied(_("您没有查看排查情况的权限。")))
     period = _period(request.GET.get("period") or request.POST.get("period"))
-    context = {"period": period, "this_month": services.current_period(), "posted": {}}
+    context = {"period": period, "posted": {}}
     if request.method == "POST":
         try:
             services.submit_screening(actor=user, grid_code=request.POST.get("grid", ""),
