@@ -219,6 +219,15 @@ NOTIFY_SEND_AFTER_COMMIT = env_bool("CIVICGRID_NOTIFY_SEND_AFTER_COMMIT", False)
 NOTIFY_MAX_ATTEMPTS = env_int("CIVICGRID_NOTIFY_MAX_ATTEMPTS", 6, min_value=1)
 NOTIFY_RETRY_BASE_SECONDS = env_int("CIVICGRID_NOTIFY_RETRY_BASE_SECONDS", 60, min_value=1)
 
+# --- dispute mediation (civicgrid.mediation): working days per stage, screening period ------
+MEDIATION_DEADLINES = {
+    "accept": env_int("CIVICGRID_MEDIATION_ACCEPT_DAYS", 3, min_value=0),
+    "mediate": env_int("CIVICGRID_MEDIATION_MEDIATE_DAYS", 22, min_value=1),
+    "decide": env_int("CIVICGRID_MEDIATION_DECIDE_DAYS", 3, min_value=0),
+    "follow_up": env_int("CIVICGRID_MEDIATION_FOLLOW_UP_DAYS", 10, min_value=1),
+}
+MEDIATION_SCREENING_MONTHS = env_int("CIVICGRID_SCREENING_MONTHS", 1, min_value=1, max_value=12)
+
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

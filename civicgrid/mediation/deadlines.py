@@ -1,8 +1,8 @@
 """Dispute deadlines on the working-day calendar (``core.workcalendar``).
 
 Defaults follow 人民调解 practice (a dispute is accepted within days and mediated within about
-a month); a site overrides any of them with ``MEDIATION_DEADLINES`` in the settings, e.g.
-``{"mediate": 15}``. All amounts are working days.
+a month); the settings' ``MEDIATION_DEADLINES`` (``CIVICGRID_MEDIATION_*_DAYS``) override
+them. All amounts are working days.
 """
 
 from __future__ import annotations
