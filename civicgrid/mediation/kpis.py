@@ -87,6 +87,8 @@ def dispute_kpis(user: User | None, *, by: str | None = None, since: dt.datetime
         raise ValueError(by)
     qs = qs.annotate(township=Substr("area_code", 1, 9), village=Substr("area_code", 1, 12))
     rows = list(qs.order_by().values(CUTS[by]).annotate(**_COUNTS).order_by(CUTS[by]))
+    if by == "level":  # village, township, county — the way disputes go up
+        rows.sort(key=lambda r: LEVEL_ORDER.index(Level(r["level"])))
     labels = _labels(by, [r[CUTS[by]] for r in rows])
     return [KpiRow(str(r[CUTS[by]] if r[CUTS[by]] is not None else ""),
                    labels.get(r[CUTS[by]], "（未指定）"),

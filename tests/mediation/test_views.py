@@ -136,3 +136,17 @@ def test_unmasking_is_for_mediators_and_is_audited(cast: dict[str, User]) -> Non
     assert page(cast["leader"]).post(f"/disputes/{d.pk}/parties/").status_code == 403
     assert page(cast["dept"]).post(f"/disputes/{d.pk}/parties/").status_code == 404
     assert "13812345678" not in page(cast["mediator"]).get(f"/disputes/{d.pk}/").content.decode()
+
+
+def test_the_pages_in_english(cast: dict[str, User]) -> None:
+    d = to_state(cast, State.RESOLVED)
+    client = page(cast["mediator"])
+    client.cookies["django_language"] = "en"
+    body = client.get(f"/disputes/{d.pk}/").content.decode()
+    assert "Neighbours" in body and "Resolved" in body and "Mediation agreement" in body
+    stats = client.get("/disputes/stats/?by=level").content.decode()
+    assert "Resolution rate" in stats
+    assert stats.index("Village (community)") < stats.index("County (district)")
+    assert client.get("/disputes/screening/").status_code == 200
+    pdf = client.get(f"/disputes/{d.pk}/agreement.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
