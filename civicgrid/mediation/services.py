@@ -72,6 +72,14 @@ def _required(value: str, field: str, label: str) -> str:
     return value
 
 
+def _short(value: str, field: str, label: str, limit: int) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ValidationFailed(f"{label}不能超过 {limit} 个字。", code="too_long",
+                               fields={field: [f"<= {limit}"]})
+    return value
+
+
 def _choice(value: str, choices: type, field: str, label: str) -> str:
     if value not in choices.values:  # type: ignore[attr-defined]
         raise ValidationFailed(f"{label}无效。", code=f"invalid_{field}",
@@ -101,6 +109,9 @@ def _parties(parties: Sequence[PartyInput]) -> list[PartyInput]:
                                fields={"parties": ["必填"]})
     for i, p in enumerate(parties):
         _required(p.name, f"parties[{i}].name", "当事人姓名或名称")
+        _short(p.name, f"parties[{i}].name", "当事人姓名或名称", 100)
+        _short(p.phone, f"parties[{i}].phone", "联系电话", 20)
+        _short(p.address, f"parties[{i}].address", "住址", 200)
         _choice(p.side, PartySide, "side", "当事人身份")
         _choice(p.kind, PartyKind, "kind", "当事人类别")
         if p.id_number and len(p.id_number.strip()) not in (15, 18):
@@ -129,11 +140,13 @@ def register_dispute(*, actor: User | None, dispute_type: str, summary: str,
     summary = _required(summary, "summary", "纠纷简要情况")
     if risk in ALERT_RISKS:
         _required(risk_reasons, "risk_reasons", "风险研判理由")
-    if people_count < 1:
-        raise ValidationFailed("涉及人数至少为 1。", code="invalid_people_count",
-                               fields={"people_count": [">= 1"]})
-    if amount is not None and amount < 0:
-        raise ValidationFailed("涉及金额不能为负。", code="invalid_amount", fields={"amount": [">= 0"]})
+    if not 1 <= people_count <= 100_000:
+        raise ValidationFailed("涉及人数应在 1 到 100000 之间。", code="invalid_people_count",
+                               fields={"people_count": ["1–100000"]})
+    if amount is not None and not 0 <= amount < Decimal("1e12"):
+        raise ValidationFailed("涉及金额应为不超过一万亿元的非负数。", code="invalid_amount",
+                               fields={"amount": [">= 0"]})
+    address = _short(address, "address", "纠纷发生地", 200)
     rows = _parties(parties)
     grid, code, start = _place(grid_code, area_code)
     if level is not None:
@@ -226,8 +239,9 @@ def record_session(*, actor: User | None, dispute_id: int, place: str, mediators
                    notes: str, attendees: str = "", held_at: dt.datetime | None = None,
                    expected_version: int | None = None) -> Dispute:
     """调解: one session; the first one starts the mediation."""
-    place = _required(place, "place", "调解地点")
-    mediators = _required(mediators, "mediators", "调解人员")
+    place = _short(_required(place, "place", "调解地点"), "place", "调解地点", 100)
+    mediators = _short(_required(mediators, "mediators", "调解人员"), "mediators", "调解人员", 200)
+    attendees = _short(attendees, "attendees", "参加人员", 300)
     notes = _required(notes, "notes", "调解情况")
     with transition(actor=actor, dispute_id=dispute_id, action="session",
                     expected_version=expected_version) as step:
@@ -250,6 +264,7 @@ def resolve(*, actor: User | None, dispute_id: int, terms: str, performance_meth
             expected_version: int | None = None) -> Dispute:
     """调解成功: the agreement (人民调解协议书) is written from the record."""
     terms = _required(terms, "terms", "协议内容")
+    performance_method = _short(performance_method, "performance_method", "履行方式、时限", 200)
     with transition(actor=actor, dispute_id=dispute_id, action="resolve",
                     expected_version=expected_version) as step:
         d = step.dispute

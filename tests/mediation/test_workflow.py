@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from civicgrid.accounts.models import User
@@ -18,6 +20,7 @@ from civicgrid.mediation.models import (
     State,
 )
 from civicgrid.mediation.selectors import disputes_visible_to
+from civicgrid.mediation.services import PartyInput
 from civicgrid.mediation.workflow import actions_for
 from tests.mediation.flows import PARTIES, county_mediator, cun, grid_of, reported, to_state
 
@@ -151,6 +154,10 @@ def test_who_may_do_what(cast: dict[str, User]) -> None:
     ({"risk": "major", "risk_reasons": ""}, "required"),
     ({"people_count": 0}, "invalid_people_count"),
     ({"grid_code": "999"}, "unknown_grid"),
+    ({"people_count": 10**10}, "invalid_people_count"),
+    ({"amount": Decimal("1e15")}, "invalid_amount"),
+    ({"address": "长" * 201}, "too_long"),
+    ({"parties": [PartyInput(name="马" * 101)]}, "too_long"),
 ])
 def test_bad_registrations_are_refused_clearly(cast: dict[str, User], kwargs: dict, code: str) -> None:
     args = {"dispute_type": "neighbour", "summary": "纠纷", "parties": PARTIES,
@@ -169,3 +176,11 @@ def test_referral_closes_without_agreement(cast: dict[str, User]) -> None:
         services.follow_up(actor=m, dispute_id=d.pk, notes="已起诉", performance="fulfilled")
     services.follow_up(actor=m, dispute_id=d.pk, notes="当事人已向法院起诉")
     assert services.close(actor=m, dispute_id=d.pk).state == State.CLOSED
+
+
+def test_long_session_fields_are_refused_not_cut(cast: dict[str, User]) -> None:
+    d = to_state(cast, State.ACCEPTED)
+    with pytest.raises(ValidationFailed) as refused:
+        services.record_session(actor=cun(cast), dispute_id=d.pk, place="室" * 101, mediators="x",
+                                notes="x")
+    assert refused.value.code == "too_long" and refused.value.fields == {"place": ["<= 100"]}
