@@ -106,7 +106,8 @@ def _fine(since: dt.date | None) -> dict[Fine, dict[str, int]]:
 def _derive(fine: dict[Fine, dict[str, int]]) -> dict[cuts.Key, dict[str, int]]:
     out: dict[cuts.Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (grain, day, area, cat, channel, dept), values in fine.items():
-        grains = [("o", day)] if grain == "o" else [("d", day), ("m", cuts.month_of(day))]
+        grains = [("o", day)] if grain == "o" else [("d", day), ("m", cuts.month_of(day)),
+                                                     ("y", cuts.year_of(day))]
         dims = {"category_id": cat, "channel": channel, "department_id": dept}
         for cut in cuts.CUTS:
             kept = {d: (dims[d] if d in cut.dims else cuts.EMPTY[d]) for d in cuts.DIMS}

@@ -2,10 +2,11 @@
 
 A cut keeps some dimensions and drops the others (stored as 0 / ''); the area is cut to a
 level (its code length). A query reads the smallest cut that can answer it
-(``query.plan``): a year over the whole city touches 12 months × a few counties of cut
-``a``; a township by category touches cut ``ac``; anything finer reads cut ``x`` (full
+(``selectors.rollup_rows``): a calendar year over the whole city touches one year row per
+county of cut ``a``; a township by category touches cut ``ac``; anything finer reads cut ``x`` (full
 area code × category × channel × department). Every cut exists per day (grain ``d``) and
-per month (``m``, period = the 1st); open cases are kept per deadline day (grain ``o``).
+per month (``m``, period = the 1st) and per year (``y``, period = 1 January); open cases are
+kept per deadline day (grain ``o``).
 
 ``contributions(fact)`` (the worker) and ``rebuild_statements()`` (SQL over all facts) say
 the same thing twice, once per path; ``civicgrid rollups check`` compares both with a
@@ -59,6 +60,10 @@ def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def year_of(day: dt.date) -> dt.date:
+    return day.replace(month=1, day=1)
+
+
 def _areas(cut: Cut, area: str) -> list[tuple[int, str]]:
     if not cut.levels:
         return [(len(area), area)]
@@ -75,7 +80,7 @@ def contributions(fact: CaseFact | None) -> dict[Key, dict[str, int]]:
         if day is None:
             continue
         values = {m: (1 if f is None else int(getattr(fact, f))) for m, f in measures}
-        periods += [("d", day, values), ("m", month_of(day), values)]
+        periods += [("d", day, values), ("m", month_of(day), values), ("y", year_of(day), values)]
     if fact.open_due_day is not None:
         periods.append(("o", fact.open_due_day, {"open": 1}))
     for cut in CUTS:
@@ -105,10 +110,10 @@ def delta(old: CaseFact | None, new: CaseFact | None,
 
 # --- the same, as SQL over every fact (``rollups rebuild``) --------------------------------
 
-def _month_sql(vendor: str, column: str) -> str:
+def _trunc_sql(vendor: str, unit: str, column: str) -> str:
     if vendor == "postgresql":
-        return f"CAST(date_trunc('month', {column}) AS date)"
-    return f"date({column}, 'start of month')"
+        return f"CAST(date_trunc('{unit}', {column}) AS date)"
+    return f"date({column}, 'start of {unit}')"
 
 
 def _int(expr: str) -> str:
@@ -139,8 +144,9 @@ def rebuild_statements(vendor: str, fact_table: str, rollup_table: str) -> list[
                           for m, f in measures}
                 where = f"{column} IS NOT NULL"
                 branches.append(_branch(cut, level, "d", column, where, values, fact_table))
-                branches.append(_branch(cut, level, "m", _month_sql(vendor, column), where, values,
-                                        fact_table))
+                for grain, unit in (("m", "month"), ("y", "year")):
+                    branches.append(_branch(cut, level, grain, _trunc_sql(vendor, unit, column), where,
+                                            values, fact_table))
             branches.append(_branch(cut, level, "o", OPEN_DATE, f"{OPEN_DATE} IS NOT NULL",
                                     {"open": "1"}, fact_table))
             keys = ", ".join(columns[:8])

@@ -89,3 +89,28 @@ def split(period: Period) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt
     if last_end <= period.end:
         days.append((last_end, period.end))
     return (first, add_months(last_end, -1)), days
+
+
+def grains(period: Period, *, years: bool = True) -> list[tuple[str, dt.date, dt.date]]:
+    """The rollup rows that cover the period: whole years (``y``, if ``years``), whole months
+    (``m``) and loose days (``d``), as (grain, first period, last period)."""
+    out: list[tuple[str, dt.date, dt.date]] = []
+    start, end = period.start, period.end
+    if years:
+        first = start if (start.month, start.day) == (1, 1) else dt.date(start.year + 1, 1, 1)
+        last = end.year if (end.month, end.day) == (12, 31) else end.year - 1
+        if first.year <= last:
+            out.append(("y", first, dt.date(last, 1, 1)))
+            pieces = []
+            if start < first:
+                pieces.append(Period(start, first - dt.timedelta(days=1)))
+            if end > dt.date(last, 12, 31):
+                pieces.append(Period(dt.date(last + 1, 1, 1), end))
+            for piece in pieces:
+                out += grains(piece, years=False)
+            return out
+    months, days = split(period)
+    if months:
+        out.append(("m", months[0], months[1]))
+    out += [("d", low, high) for low, high in days]
+    return out

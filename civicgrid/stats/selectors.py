@@ -23,7 +23,7 @@ from civicgrid.cases.models import Category, Channel
 from civicgrid.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civicgrid.stats import cuts, kpis
 from civicgrid.stats.models import MEASURES, Rollup
-from civicgrid.stats.periods import KINDS, Period, period_of, split
+from civicgrid.stats.periods import KINDS, Period, grains, period_of
 
 PERMISSION = "dashboard.view"
 DIM_FILTERS = {"category": "category_id", "channel": "channel", "department": "department_id"}
@@ -160,18 +160,15 @@ def _dim_q(q: KpiQuery) -> Q:
     return cond
 
 
-def _period_q(period: Period) -> Q:
-    months, days = split(period)
+def _period_q(period: Period, *, years: bool = True) -> Q:
     cond = Q(pk__in=[])
-    if months:
-        cond |= Q(grain="m", period__gte=months[0], period__lte=months[1])
-    for low, high in days:
-        cond |= Q(grain="d", period__gte=low, period__lte=high)
+    for grain, low, high in grains(period, years=years):
+        cond |= Q(grain=grain, period__gte=low, period__lte=high)
     return cond
 
 
 def rollup_rows(q: KpiQuery, *, grain: str | None = None, group_area: int | None = None,
-                group_dim: str | None = None, days: bool = False) -> tuple[QuerySet[Rollup], str | None]:
+                group_dim: str | None = None, days: bool = False, years: bool = True) -> tuple[QuerySet[Rollup], str | None]:
     """The rollup rows that answer ``q`` (``grain`` 'o': open cases), and the expression to
     group by (area cut to ``group_area`` digits, or a dimension)."""
     dims = _dims(q) | ({group_dim} if group_dim else set())
@@ -199,7 +196,7 @@ def rollup_rows(q: KpiQuery, *, grain: str | None = None, group_area: int | None
     elif days:
         qs = qs.filter(grain="d", period__gte=q.period.start, period__lte=q.period.end)
     else:
-        qs = qs.filter(_period_q(q.period))
+        qs = qs.filter(_period_q(q.period, years=years))
     key = None
     if group_area:
         qs = qs.annotate(key=Substr("area", 1, group_area))
@@ -226,8 +223,10 @@ def measures(q: KpiQuery, *, grain: str | None = None) -> dict[str, int]:
 
 def grouped(q: KpiQuery, *, group_area: int | None = None, group_dim: str | None = None,
             by_period: bool = False, days: bool = False) -> list[dict[str, Any]]:
-    """Sums per area / dimension value / (grain, period) (``days``: day rows only)."""
-    qs, key = rollup_rows(q, group_area=group_area, group_dim=group_dim, days=days)
+    """Sums per area / dimension value / (grain, period) (``days``: day rows only; by period:
+    no year rows, so that months stay apart)."""
+    qs, key = rollup_rows(q, group_area=group_area, group_dim=group_dim, days=days,
+                          years=not by_period)
     fields = [key] if key else []
     if by_period:
         fields += ["grain", "period"]
