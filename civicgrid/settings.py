@@ -227,6 +227,8 @@ MEDIATION_DEADLINES = {
     "follow_up": env_int("CIVICGRID_MEDIATION_FOLLOW_UP_DAYS", 10, min_value=1),
 }
 MEDIATION_SCREENING_MONTHS = env_int("CIVICGRID_SCREENING_MONTHS", 1, min_value=1, max_value=12)
+# personal data at rest (core/personal.py): the encryption and lookup-hash key; empty = SECRET_KEY
+PERSONAL_DATA_KEY = env_str("CIVICGRID_PERSONAL_DATA_KEY", "")
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -33,6 +33,7 @@ from civicgrid.mediation.models import (
     Session,
     State,
 )
+from civicgrid.mediation.privacy import sealed_party
 from civicgrid.mediation.services import CODE_ALPHABET, period_of
 from civicgrid.mediation.transitions import TRANSITIONS
 
@@ -239,15 +240,19 @@ def build_disputes(count: int, seed: int, now: dt.datetime | None = None) -> int
 
 def _parties(rng: random.Random, d: Dispute) -> list[Party]:
     org = d.dispute_type in ("labour", "property", "medical", "pollution")
-    rows = [Party(dispute=d, side="applicant", name=_name(rng),
-                  id_number=f"640202{rng.randint(1950, 2004)}{rng.randint(101, 1228):04d}{rng.randint(0, 9999):04d}",
-                  phone=f"13{rng.randint(100000000, 999999999)}", address=f"{d.address}{rng.randint(1, 60)}号")]
-    rows.append(Party(dispute=d, side="respondent", kind="organisation" if org else "person",
-                      name={"labour": "宁夏某建筑工程有限公司", "property": "某物业服务有限公司",
-                            "medical": "某卫生院", "pollution": "某养殖专业合作社"}.get(
-                          d.dispute_type, "") if org else _name(rng),
-                      phone=f"0952-{rng.randint(2000000, 8999999)}" if org else f"15{rng.randint(100000000, 999999999)}"))
-    return rows
+    respondent = {"labour": "宁夏某建筑工程有限公司", "property": "某物业服务有限公司",
+                  "medical": "某卫生院", "pollution": "某养殖专业合作社"}.get(d.dispute_type, "")
+    return [
+        sealed_party(dispute=d, side="applicant", kind="person", name=_name(rng),
+                     id_number=f"640202{rng.randint(1950, 2004)}{rng.randint(101, 1228):04d}"
+                               f"{rng.randint(0, 9999):04d}",
+                     phone=f"13{rng.randint(100000000, 999999999)}",
+                     address=f"{d.address}{rng.randint(1, 60)}号"),
+        sealed_party(dispute=d, side="respondent", kind="organisation" if org else "person",
+                     name=respondent if org else _name(rng),
+                     phone=f"0952-{rng.randint(2000000, 8999999)}" if org
+                     else f"15{rng.randint(100000000, 999999999)}"),
+    ]
 
 
 def _screening(rng: random.Random, grids: list[Grid], lives: list[Life], now: dt.datetime,

@@ -30,6 +30,7 @@ from civicgrid.mediation import serializers as s
 from civicgrid.mediation.models import Dispute, DisputeType, Level, Risk, ScreeningReport, State
 from civicgrid.mediation.selectors import (
     dispute_for,
+    disputes_of_person,
     disputes_visible_to,
     missing_screening,
     screening_reports_visible_to,
@@ -118,6 +119,8 @@ LIST_PARAMETERS = [
     OpenApiParameter("type", OpenApiTypes.STR, enum=DisputeType.values, description="纠纷类型"),
     OpenApiParameter("area", OpenApiTypes.STR, description="区划/网格编码前缀"),
     OpenApiParameter("watch", OpenApiTypes.BOOL, description="true：高、重大风险且未办结（关注名单）"),
+    OpenApiParameter("party", OpenApiTypes.STR,
+                     description="当事人身份证号或电话（完整号码，精确匹配；存储为加密值与检索哈希）"),
 ]
 PERIOD_PARAMETERS = [
     OpenApiParameter("since", OpenApiTypes.DATE, description="登记时间 ≥"),
@@ -138,6 +141,9 @@ class DisputeViewSet(viewsets.GenericViewSet[Dispute]):
         """您范围内的矛盾纠纷，可筛选，分页。"""
         watch = str(request.query_params.get("watch", "")).lower() in TRUE
         qs = watch_list(request.user) if watch else self.get_queryset()
+        if person := request.query_params.get("party"):
+            qs = qs.filter(pk__in=disputes_of_person(request.user, id_number=person, phone=person)
+                           .values("pk"))
         qs = filter_disputes(qs, request.query_params)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.DisputeSerializer(page, many=True).data)

@@ -193,16 +193,20 @@ class PartySide(models.TextChoices):
 
 
 class Party(models.Model):
-    """当事人. ID number, phone and address are personal data: shown masked (``privacy``)."""
+    """当事人. ID number, phone and address are personal data: encrypted at rest, shown masked
+    (``privacy``); a mediator may unmask them, audited."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
     side = models.CharField("身份", max_length=10, choices=PartySide.choices)
     kind = models.CharField("类别", max_length=12, choices=PartyKind.choices,
                             default=PartyKind.PERSON)
     name = models.CharField("姓名/名称", max_length=100)
-    id_number = models.CharField("身份证号/统一社会信用代码", max_length=18, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
-    address = models.CharField("住址", max_length=200, blank=True)
+    # encrypted at rest (core.personal.seal); found by exact value through the keyed hashes
+    id_number = models.TextField("身份证号/统一社会信用代码（加密）", blank=True)
+    phone = models.TextField("联系电话（加密）", blank=True)
+    address = models.TextField("住址（加密）", blank=True)
+    id_hash = models.CharField("证件号检索哈希", max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField("电话检索哈希", max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["dispute", "side", "id"]

@@ -29,9 +29,8 @@ def agreement_pdf(dispute: Dispute, *, agreement: Agreement, parties: Sequence[P
         Spacer(1, 4 * mm),
         Paragraph("当事人", st.sub),
         table([["身份", "姓名/名称", "类别", "身份证号/信用代码", "联系电话", "住址"]]
-              + [[x.get_side_display(), x.name, x.get_kind_display(),
-                  privacy.mask_id_number(x.id_number), privacy.masked_phone(x.phone),
-                  privacy.mask_address(x.address)] for x in parties],
+              + [[m["side"], m["name"], m["kind"], m["id_number"], m["phone"], m["address"]]
+                 for m in map(privacy.masked, parties)],
               [20 * mm, 30 * mm, 18 * mm, 38 * mm, 28 * mm, 46 * mm], header=True),
         Paragraph("纠纷主要事实、争议事项", st.sub),
         p(f"{dispute.get_dispute_type_display()}纠纷（{place}）。{dispute.summary}"),

@@ -15,6 +15,7 @@ from civicgrid.accounts.scope import scope_for
 from civicgrid.areas.models import Grid
 from civicgrid.areas.selectors import grids_visible_to
 from civicgrid.core.errors import NotFound
+from civicgrid.core.personal import lookup_hash
 from civicgrid.mediation.models import (
     ALERT_RISKS,
     OPEN_STATES,
@@ -56,6 +57,17 @@ def watch_list(user: User | None) -> QuerySet[Dispute]:
                                              state__in=sorted(OPEN_STATES))
             .order_by(Case(When(risk="major", then=Value(0)), default=Value(1),
                            output_field=IntegerField()), "created_at"))
+
+
+def disputes_of_person(user: User | None, *, id_number: str = "", phone: str = "") -> QuerySet[Dispute]:
+    """The visible disputes with a party of this exact ID number or phone (keyed hash: the
+    stored values stay encrypted)."""
+    q = Q(pk__in=[])
+    if hash_ := lookup_hash(id_number):
+        q |= Q(parties__id_hash=hash_)
+    if hash_ := lookup_hash(phone):
+        q |= Q(parties__phone_hash=hash_)
+    return disputes_visible_to(user).filter(q).distinct()
 
 
 def disputes_of_case(user: User | None, case_id: int) -> QuerySet[Dispute]:

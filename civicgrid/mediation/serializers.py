@@ -42,13 +42,13 @@ class PartySerializer(serializers.ModelSerializer[Party]):
         fields = ["side", "kind", "name", "id_number", "phone", "address"]
 
     def get_id_number(self, obj: Party) -> str:
-        return privacy.mask_id_number(obj.id_number)
+        return privacy.masked(obj)["id_number"]
 
     def get_phone(self, obj: Party) -> str:
-        return privacy.masked_phone(obj.phone)
+        return privacy.masked(obj)["phone"]
 
     def get_address(self, obj: Party) -> str:
-        return privacy.mask_address(obj.address)
+        return privacy.masked(obj)["address"]
 
 
 class DisputeSerializer(serializers.ModelSerializer[Dispute]):

@@ -23,7 +23,7 @@ from civicgrid.cases.selectors import case_for
 from civicgrid.core import audit
 from civicgrid.core.errors import Conflict, PermissionDenied, ValidationFailed
 from civicgrid.core.transactions import write_transaction
-from civicgrid.mediation import alerts, deadlines
+from civicgrid.mediation import alerts, deadlines, privacy
 from civicgrid.mediation.models import (
     ALERT_RISKS,
     LEVEL_ORDER,
@@ -174,10 +174,9 @@ def register_dispute(*, actor: User | None, dispute_type: str, summary: str,
         )
         deadlines.enter_stage(dispute, State.REGISTERED, now)
         dispute.save()
-        Party.objects.bulk_create([Party(dispute=dispute, side=p.side, kind=p.kind,
-                                         name=p.name.strip(), id_number=p.id_number.strip(),
-                                         phone=p.phone.strip(), address=p.address.strip())
-                                   for p in rows])
+        Party.objects.bulk_create([privacy.sealed_party(
+            dispute=dispute, side=p.side, kind=p.kind, name=p.name, id_number=p.id_number,
+            phone=p.phone, address=p.address) for p in rows])
         record_event(dispute=dispute, actor=actor, action="register", from_state="",
                      to_state=State.REGISTERED, at=now,
                      data={"risk": risk, "source": dispute.source, "case": case_id})
@@ -352,7 +351,7 @@ def close(*, actor: User | None, dispute_id: int, note: str = "",
     return d
 
 
-def reveal_parties(*, actor: User, dispute_id: int) -> list[Party]:
+def reveal_parties(*, actor: User, dispute_id: int) -> list[dict[str, str]]:
     """The parties' personal data unmasked, for a mediator who must reach them; every
     unmasking is an audit entry (DESIGN.md §5)."""
     from civicgrid.mediation.selectors import dispute_for
@@ -363,7 +362,7 @@ def reveal_parties(*, actor: User, dispute_id: int) -> list[Party]:
     parties = list(Party.objects.filter(dispute=dispute).order_by("side", "id"))
     audit.record(actor=actor, action="mediation.unmask", target=f"dispute:{dispute.code}",
                  data={"parties": [p.pk for p in parties]})
-    return parties
+    return [privacy.plain(p) for p in parties]
 
 
 def period_of(day: dt.date) -> dt.date:

@@ -34,10 +34,7 @@ def decorate(disputes: Iterable[Dispute]) -> list[Dispute]:
 
 
 def masked_parties(dispute: Dispute) -> list[dict[str, Any]]:
-    return [{"side": p.get_side_display(), "kind": p.get_kind_display(), "name": p.name,
-             "id_number": privacy.mask_id_number(p.id_number),
-             "phone": privacy.masked_phone(p.phone), "address": privacy.mask_address(p.address)}
-            for p in Party.objects.filter(dispute=dispute).order_by("side", "id")]
+    return [privacy.masked(p) for p in Party.objects.filter(dispute=dispute).order_by("side", "id")]
 
 
 def page_actions(user: User, dispute: Dispute) -> list[dict[str, str]]:

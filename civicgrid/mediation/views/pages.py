@@ -41,7 +41,13 @@ from civicgrid.mediation.models import (
     State,
 )
 from civicgrid.mediation.pdf import agreement_pdf
-from civicgrid.mediation.selectors import dispute_for, disputes_visible_to, timeline_of, watch_list
+from civicgrid.mediation.selectors import (
+    dispute_for,
+    disputes_of_person,
+    disputes_visible_to,
+    timeline_of,
+    watch_list,
+)
 from civicgrid.mediation.transitions import TRANSITIONS
 from civicgrid.mediation.views.common import decorate, masked_parties, page_actions, report_grids
 
@@ -68,7 +74,10 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
         base = base.filter(level=level)
     counts = {key: (watch_list(user) if key == "watch" else base.filter(state__in=states)).count()
               for key, states in tabs.items()}
-    if tab == "watch":
+    person = (request.GET.get("person") or "").strip()
+    if person:  # 当事人身份证号或电话, exact: every tab's disputes of that person
+        qs = disputes_of_person(user, id_number=person, phone=person).order_by("-created_at")
+    elif tab == "watch":
         qs = watch_list(user).filter(level=level) if level in Level.values else watch_list(user)
     else:
         qs = base.filter(state__in=tabs[tab]).order_by("due_at" if tab != "closed" else "-closed_at",
@@ -76,7 +85,7 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "mediation/list.html", {
         "tabs": [(key, _(label), counts[key]) for key, label, _states in TABS], "tab": tab,
-        "levels": Level.choices, "level": level, "page": page,
+        "levels": Level.choices, "level": level, "page": page, "person": person,
         "rows": decorate(page.object_list), "can_report": can(user, "mediation.report"),
     })
 
@@ -279,9 +288,7 @@ def reveal_parties(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         return error_page(request, exc)
     context = detail_context(request.user, dispute)
-    context["parties"] = [{"side": p.get_side_display(), "kind": p.get_kind_display(),
-                           "name": p.name, "id_number": p.id_number, "phone": p.phone,
-                           "address": p.address} for p in parties]
+    context["parties"] = parties
     context["revealed"] = True
     response = render(request, "mediation/detail.html", context)
     response["Cache-Control"] = "private, no-store"
