@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sqlite_cases is None:
         args.sqlite_cases = args.cases
     results = run(args)
-    text = report(results, args, "python -m benchmarks scale " + " ".join(argv or sys.argv[1:]))
+    text = report(results, args, " ".join(["python -m benchmarks scale", *(sys.argv[1:] if argv is None else argv)]))
     print(text)
     if not args.no_write:
         write_section("scale" if args.cases < 10_000_000 else "scale-10m", text)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 from psycopg.types.json import Jsonb
 
@@ -35,6 +36,13 @@ def _default(field: models.Field[Any, Any], now: dt.datetime) -> Any:
     if isinstance(field, models.JSONField):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def _utc_text(value: dt.datetime) -> str:
+    """What SQLite's ``adapt_datetimefield_value`` stores (naive UTC text), without its detours."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return str(value)
 
 
 def _as_is(text: str) -> str:
@@ -118,7 +126,8 @@ class Table:
         qn = connection.ops.quote_name
         cols = ", ".join(qn(c) for c in self.column_names)
         constants = self.constants
-        adapt = connection.ops.adapt_datetimefield_value
+        adapt = (_utc_text if settings.USE_TZ and connection.timezone_name == "UTC"
+                 else connection.ops.adapt_datetimefield_value)
         positions = self.datetime_positions
         placeholders = ", ".join(["%s"] * len(self.column_names))
         count = 0
