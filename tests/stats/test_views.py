@@ -56,6 +56,11 @@ def test_the_centre_shows_numbers_that_match_their_lists(city) -> None:  # type:
     listed = c.get(href.replace("&amp;", "&"))
     assert listed.status_code == 200
     assert int(re.search(r'data-testid="drill-count">(\d+)<', listed.content.decode()).group(1)) == received
+    towns = html.split('data-testid="rank-townships"')[1].split("</table>")[0]
+    first = re.search(r'<a href="([^"]+measure=received)">(\d+)</a>', towns)
+    assert first is not None
+    behind = c.get(first.group(1).replace("&amp;", "&")).content.decode()
+    assert re.search(r'data-testid="drill-count">(\d+)<', behind).group(1) == first.group(2)
     ranking = html.split('data-testid="rank-departments"')[1].split("</table>")[0]
     assert "公安分局" in ranking and "%" in ranking  # the ranking, not the filter's list
     for testid in ("chart-trend", "chart-channel", "chart-township", "centre-map", "rank-townships",
