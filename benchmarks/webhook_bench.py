@@ -5,7 +5,7 @@ repository root. The same setup as the intake benchmark (benchmarks/intake_bench
 helpers it imports): a throwaway PostgreSQL cluster, the demo city, ``civicgrid serve``
 processes on loopback and concurrent keep-alive clients POSTing ``/api/v1/cases/``. It
 alternates rounds *without* webhooks and *with* 2 active subscribers (all events, the whole
-district) pointing to a loopback receiver in this process that checks every signature, while
+district) pointing to a loopback receiver in a process of its own that checks every signature, while
 ``civicgrid deliver-webhooks --every 1`` runs as a worker. After each "on" round it waits for
 the queue to drain before switching the subscribers off (the worker leaves an inactive
 subscriber's deliveries waiting), and at the end counts what arrived. ``--no-write`` prints only; otherwise the "Webhooks"
@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
+import multiprocessing
 import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,50 +38,76 @@ from benchmarks import pgcluster  # noqa: E402
 from benchmarks.machine import describe, write_section  # noqa: E402
 
 
+def _serve(port: int, secrets: list[str], ok: Any, bad: Any) -> None:
+    """The receiver process: answers each POST after checking its signature, and counts."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            stamp = self.headers.get("X-Civicgrid-Timestamp", "")
+            got = self.headers.get("X-Civicgrid-Signature", "")
+            good = any(hmac.compare_digest(
+                "sha256=" + hmac.new(s.encode(), stamp.encode() + b"." + body,
+                                     hashlib.sha256).hexdigest(), got)
+                for s in secrets)
+            counter = ok if good else bad
+            with counter.get_lock():
+                counter.value += 1
+            self.send_response(204 if good else 401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
 class Receiver:
-    """A loopback webhook receiver that verifies each signature and counts."""
+    """A loopback webhook receiver in a process of its own (as a subscriber's system would
+    be: it must not share this process's interpreter lock with the clients), which verifies
+    each signature and counts. Started once the subscribers' secrets are known."""
 
     def __init__(self) -> None:
+        self.port = ib._free_port()
         self.secrets: list[str] = []
-        self.ok = 0
-        self.bad = 0
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                stamp = self.headers.get("X-Civicgrid-Timestamp", "")
-                got = self.headers.get("X-Civicgrid-Signature", "")
-                good = any(hmac.compare_digest(
-                    "sha256=" + hmac.new(s.encode(), stamp.encode() + b"." + body,
-                                         hashlib.sha256).hexdigest(), got)
-                    for s in receiver.secrets)
-                with receiver.lock:
-                    if good:
-                        receiver.ok += 1
-                    else:
-                        receiver.bad += 1
-                self.send_response(204 if good else 401)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._context = multiprocessing.get_context("spawn")  # no copy of Django's state
+        self._ok = self._context.Value("i", 0)
+        self._bad = self._context.Value("i", 0)
+        self.process: multiprocessing.Process | None = None
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/civicgrid"
+        return f"http://127.0.0.1:{self.port}/civicgrid"
+
+    def start(self) -> None:
+        self.process = self._context.Process(
+            target=_serve, args=(self.port, list(self.secrets), self._ok, self._bad), daemon=True)
+        self.process.start()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    @property
+    def ok(self) -> int:
+        return int(self._ok.value)
+
+    @property
+    def bad(self) -> int:
+        return int(self._bad.value)
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join(10)
 
 
 def _subscribe(receiver: Receiver, n: int) -> None:
@@ -156,6 +183,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         token = ib._token(ports[0], "hotline", DEMO_PASSWORD)
         points = ib._points(4000, args.seed)
         _subscribe(receiver, args.subscribers)
+        receiver.start()
         _set_active(False)
         ib._drive(ports, token, points, args.clients, 3.0, 300)  # warm up
         rounds: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
@@ -220,10 +248,10 @@ Setup: as the intake benchmark (demo city of {args.grids} grids, `civicgrid serv
 {args.processes} workers × {args.threads} threads, {args.clients} keep-alive clients POSTing `/api/v1/cases/`), in
 {args.rounds} alternating pairs of rounds (off-on, on-off, …) of {args.seconds:g} s each, without webhooks ("off": subscribers inactive) and
 with {args.subscribers} active subscribers wanting every event of the district ("on"), while
-`civicgrid deliver-webhooks --every 1` runs beside the servers and a loopback receiver in the
-benchmark process checks every signature. Each report then queues one delivery per subscriber
-after its commit; the worker signs and POSTs them. Client, servers, worker and receiver share
-the machine's CPUs.
+`civicgrid deliver-webhooks --every 1` (at its default `--nice 10`) runs beside the servers
+and a loopback receiver in a process of its own checks every signature. Each report then
+queues one delivery per subscriber after its commit; the worker signs and POSTs them.
+Client, servers, worker and receiver share the machine's CPUs.
 
 | measurement | result |
 |---|---|

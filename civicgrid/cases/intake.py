@@ -34,7 +34,7 @@ from civicgrid.cases.models import (
     State,
     Urgency,
 )
-from civicgrid.cases.workflow import case_event_committed, enter_stage, record_event, transition
+from civicgrid.cases.workflow import announce, enter_stage, record_event, transition
 from civicgrid.core import refcache
 from civicgrid.core.errors import Conflict, PermissionDenied, ValidationFailed
 
@@ -243,5 +243,5 @@ def _create(actor: User | None, report: Report, category: Category | None, grid:
                                "photos": [p.pk for p in stored], "anonymous": case.anonymous})
     # the event just written, not a query for it: ``case.events.order_by("id").first()`` made
     # PostgreSQL walk the whole timeline table by primary key (≈ 20 ms at 20,000 cases)
-    transaction.on_commit(lambda: case_event_committed.send(sender=Case, event=event, case=case))
+    announce(event=event, case=case)
     return case

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
 from civicgrid.accounts.models import OrgKind, OrgUnit, User
 from civicgrid.cases import deadlines, photos, routing
@@ -32,8 +31,8 @@ from civicgrid.cases.models import (
 from civicgrid.cases.workflow import (
     ACTIVE_ASSIGNMENT,
     actor_department_ids,
+    announce,
     assignment_of,
-    case_event_committed,
     enter_stage,
     lead_assignment,
     record_event,
@@ -109,8 +108,7 @@ def merge(*, actor: User | None, case_id: int, into: int, note: str = "",
         joined = record_event(case=target, actor=actor, action="merged_from",
                               from_state=target.state, to_state=target.state, note=note,
                               at=step.now, data={"from": step.case.pk, "from_code": step.case.code})
-        transaction.on_commit(lambda: case_event_committed.send(sender=Case, event=joined,
-                                                                case=target))
+        announce(event=joined, case=target)
     return step.case
 
 

@@ -38,6 +38,9 @@ from civicgrid.core.transactions import write_transaction
 
 # sent after commit with ``event`` (a CaseEvent) and ``case``
 case_event_committed = Signal()
+# sent inside the transaction that wrote the entry: for what must commit or roll back with it
+# (the webhook queue, a transactional outbox); receivers must not fail the action
+case_event_recorded = Signal()
 
 ACTIVE_ASSIGNMENT = (AssignmentState.DISPATCHED, AssignmentState.SIGNED, AssignmentState.HANDLED)
 
@@ -175,7 +178,14 @@ def transition(*, actor: User | None, case_id: int, action: str, note: str = "",
         case.save()
         event = record_event(case=case, actor=actor, action=final.action, from_state=from_state,
                              to_state=case.state, note=step.note, data=step.data, at=now)
-        transaction.on_commit(lambda: case_event_committed.send(sender=Case, event=event, case=case))
+        announce(event=event, case=case)
+
+
+def announce(*, event: CaseEvent, case: Case) -> None:
+    """Tell the listeners of a timeline entry just written: ``case_event_recorded`` now, in
+    the same transaction, and ``case_event_committed`` once it has committed."""
+    case_event_recorded.send(sender=Case, event=event, case=case)
+    transaction.on_commit(lambda: case_event_committed.send(sender=Case, event=event, case=case))
 
 
 def record_event(*, case: Case, actor: User | None, action: str, from_state: str, to_state: str,

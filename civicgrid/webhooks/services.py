@@ -104,6 +104,11 @@ def active_subscribers() -> list[Subscriber]:
         .only("pk", "events", "area__code")))
 
 
+def wanted(*, event: str, area_code: str) -> list[Subscriber]:
+    """The active subscribers that want ``event`` in the case's area (cached: no query)."""
+    return [s for s in active_subscribers() if event in s.events and _covers(s.area.code, area_code)]
+
+
 def enqueue(*, event: str, event_id: str, payload: dict[str, Any], area_code: str,
             now: dt.datetime | None = None) -> int:
     """Queue one delivery per active subscriber that wants ``event`` in the case's area.
@@ -111,8 +116,7 @@ def enqueue(*, event: str, event_id: str, payload: dict[str, Any], area_code: st
     Re-announcing the same event id queues nothing new (unique per subscriber and event).
     """
     now = now or timezone.now()
-    subscribers = [s for s in active_subscribers()
-                   if event in s.events and _covers(s.area.code, area_code)]
+    subscribers = wanted(event=event, area_code=area_code)
     if not subscribers:
         return 0
     rows = [Delivery(subscriber_id=s.pk, event_id=event_id, event=event, payload=payload,

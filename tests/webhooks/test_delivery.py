@@ -7,6 +7,7 @@ import logging
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.areas.models import Area
@@ -206,6 +207,15 @@ def test_a_broken_subscriber_row_never_fails_the_action(report, caplog) -> None:
     assert CaseEvent.objects.filter(case=case, action="report").count() == 1
     assert "could not be queued" in caplog.text
     assert not Delivery.objects.exists()
+
+
+def test_deliveries_are_queued_with_the_action_and_roll_back_with_it(cast) -> None:  # type: ignore[no-untyped-def]
+    subscribe(None, url="http://127.0.0.1:9/x")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        case = reported(cast)
+        assert Delivery.objects.filter(event=Event.CASE_CREATED).count() == 1  # before any commit
+        raise RuntimeError("the action fails after its timeline entry")
+    assert not Case.objects.filter(pk=case.pk).exists() and not Delivery.objects.exists()
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x", "file:///etc/passwd", "127.0.0.1:80/x",
