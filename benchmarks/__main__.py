@@ -6,7 +6,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from benchmarks import import_bench, intake_bench, kpi_bench, locate_bench, scale_bench, webhook_bench
+from benchmarks import (
+    import_bench,
+    intake_bench,
+    kpi_bench,
+    locate_bench,
+    scale_bench,
+    webhook_bench,
+)
 
 BENCHMARKS: dict[str, Callable[[list[str] | None], int]] = {
     "locate": locate_bench.main,
