@@ -454,7 +454,7 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, seconds: float,
     parser.add_argument("--grids", type=int, default=600)
     parser.add_argument("--villages", type=int, default=60)
     parser.add_argument("--processes", type=int, default=2, help="server worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per server process")
+    parser.add_argument("--threads", type=int, default=4, help="threads per server process")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=seconds, help=seconds_help)
     parser.add_argument("--max-requests", type=int, default=50_000)

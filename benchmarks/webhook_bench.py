@@ -39,7 +39,13 @@ from benchmarks.machine import describe, write_section  # noqa: E402
 
 
 def _serve(port: int, secrets: list[str], ok: Any, bad: Any) -> None:
-    """The receiver process: answers each POST after checking its signature, and counts."""
+    """The receiver process: answers each POST after checking its signature, and counts.
+
+    It stands for the subscriber's own system, which in a deployment runs on another machine:
+    here it shares the two cores, so it runs at a lower CPU priority (nice 10), like the
+    delivery worker, and takes its CPU from idle time rather than from the servers.
+    """
+    os.nice(10)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -249,7 +255,8 @@ Setup: as the intake benchmark (demo city of {args.grids} grids, `civicgrid serv
 {args.rounds} alternating pairs of rounds (off-on, on-off, …) of {args.seconds:g} s each, without webhooks ("off": subscribers inactive) and
 with {args.subscribers} active subscribers wanting every event of the district ("on"), while
 `civicgrid deliver-webhooks --every 1` (at its default `--nice 10`) runs beside the servers
-and a loopback receiver in a process of its own checks every signature. Each report then
+and a loopback receiver in a process of its own (at nice 10 too: it stands for the
+subscriber's system, which runs on another machine in a deployment) checks every signature. Each report then
 queues one delivery per subscriber after its commit; the worker signs and POSTs them.
 Client, servers, worker and receiver share the machine's CPUs.
 
