@@ -425,16 +425,16 @@ search in the 201 body. Client, servers and PostgreSQL share the machine's CPUs.
 Cases in the database at the end: {r['cases_in_db']:,}. At {per_case:.1f} ms of CPU per case, {m['nproc']} idle
 cores would allow at most ≈ {ceiling:,.0f} cases/s with this code and layout.
 
-Where the time goes: the API request is down to the token lookup, the three inserts between
-BEGIN and COMMIT and the duplicate search (grants, categories, deadline policies, centres and
-their operators, webhook subscribers are cached per process, `core.refcache`; the grid comes
-from the locator's index). What is left is fixed cost per request — Django's middleware
-(≈ 0.5 ms, measured in-process), DRF request parsing and serializers (≈ 1–1.5 ms), the ORM
-building five statements (≈ 0.5 ms each), waitress — plus PostgreSQL's own work per durable
-commit. 400 cases/s on 2 cores needs ≤ 5 ms of CPU per case for everything: that is beyond
-this stack's per-request floor; it needs more cores (the servers scale by process), or cutting
-the framework out of the hot path (a bare WSGI endpoint with hand-written SQL), which would no
-longer be the same service and checks every channel goes through.
+Where the time goes (`cProfile` of the same request in-process, 2026-11-21): ≈ 9,900 Python
+calls per report, most of them Django's ORM building and reading the three inserts (case,
+timeline entry, idempotency key) and the duplicate search; PostgreSQL's part is those
+statements and the durable commit. The HTTP work is granian's (Rust), the token lookup is
+cached, a plain JSON report skips DRF's field machinery (`cases/report_json.py`, held to
+`CaseCreateSerializer` by a Hypothesis test) and the 201 body is built directly. What would
+take more off: hand-written SQL for the three inserts (the ORM's per-field preparation of a
+40-column row is ≈ 1/4 of the calls), or fewer indexes still. A CPU-bound two-core machine
+needs ≤ 5 ms of CPU per case in all for 400 cases/s; clients, servers and PostgreSQL share
+it here with whatever else runs on the machine (see the load average above).
 
 History (2026-11-21, same machine): 38 cases/s at first (fsync off, `http.client` clients,
 ≈ 20 statements per report). Announcing the timeline entry just written instead of querying
@@ -442,9 +442,13 @@ for it (PostgreSQL walked the event table by id: ≈ 19 ms) and a lean 201 body:
 serial in-process request. `core.refcache` (grants, categories, policies, centres, operators,
 subscribers), the grid from the locator index, the key's unique index instead of a look-up,
 a (category, lat) index for the duplicate search (0.74 → 0.06 ms) and no savepoint around
-the insert: → 13 ms, 7 statements. Layouts on durable PostgreSQL, 15 s runs: 2 processes ×
-2 threads 194/s > 3 × 2 179/s; gunicorn (gthread, 2 × 2) was within noise of waitress on the
-same minutes (90–102 vs 94/s), so no new dependency.
+the insert: → 13 ms, 7 statements; 175 cases/s on durable PostgreSQL with waitress
+(2 × 2 threads), 10.7 ms of CPU per case. Then: granian instead of waitress (server CPU per
+case 7.5 → 5.4 ms in back-to-back runs), API tokens cached per process (one query less),
+the plain-JSON path and direct 201 body (14.9k → 11.2k Python calls per request), the
+nearest duplicates ranked in SQL and read as plain rows (→ 9.9k), 8 fewer indexes on
+`cases_case` (22 → 14 on PostgreSQL: the LIKE twins of code/channel/state/source_ref and
+indexes covered by composite ones), 4 threads per worker.
 """
 
 
@@ -455,7 +459,7 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, seconds: float,
     parser.add_argument("--villages", type=int, default=60)
     parser.add_argument("--processes", type=int, default=2, help="server worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per server process")
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=seconds, help=seconds_help)
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=2026)
