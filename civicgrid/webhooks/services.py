@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
@@ -121,5 +121,20 @@ def enqueue(*, event: str, event_id: str, payload: dict[str, Any], area_code: st
         return 0
     rows = [Delivery(subscriber_id=s.pk, event_id=event_id, event=event, payload=payload,
                      next_attempt_at=now, created_at=now) for s in subscribers]
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    _insert(rows)
     return len(rows)
+
+
+def _insert(rows: list[Delivery]) -> None:
+    """``INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING``: what ``bulk_create(rows,
+    ignore_conflicts=True)`` does, in one plain statement. On PostgreSQL Django sends several
+    rows as arrays (UNNEST), and quoting the JSON payloads inside an array cost ≈ 2,400 Python
+    calls per report — more than the rest of the report's queueing put together."""
+    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {connection.ops.quote_name(Delivery._meta.db_table)} "  # noqa: S608 - names from the model
+                       f"({columns}) VALUES {', '.join([one] * len(rows))} ON CONFLICT DO NOTHING",
+                       params)
