@@ -1,4 +1,4 @@
-"""Scale data: millions of demo cases in bulk (``civicgrid demo --cases N --scale``).
+"""Scale data: millions of demo cases in bulk (``civicgrid demo --add-cases N``).
 
 The lives come from the demo generator itself (``civicgrid.demo.cases``): ``plan_case`` draws
 a life — channel, category, grid, fate, step durations, callback and satisfaction — and
@@ -63,6 +63,7 @@ def _time_positions(model: type[models.Model], fields: tuple[str, ...]) -> list[
 
 _CASE_TIMES = _time_positions(Case, CASE_FIELDS)
 _ASSIGNMENT_TIMES = _time_positions(Assignment, ASSIGNMENT_FIELDS)
+_CASE_TIME_SET, _ASSIGNMENT_TIME_SET = frozenset(_CASE_TIMES), frozenset(_ASSIGNMENT_TIMES)
 _MERGED = State.MERGED.value
 
 
@@ -73,7 +74,7 @@ class Life:
     plan: Plan
     owner: Any  # the plan's owner before replay (an escalation changes the plan's)
     created: dt.datetime
-    end: dt.datetime  # the last event
+    end: dt.datetime  # the last event (aware; the rows' times are naive UTC on SQLite)
     category_id: int
     merged: bool
     case: tuple[Any, ...]  # CASE_FIELDS
@@ -83,13 +84,27 @@ class Life:
 
 def _rows(built: Built) -> tuple[tuple[Any, ...], list[tuple[dt.datetime, tuple[Any, ...]]],
                                  list[tuple[Any, ...]]]:
-    case = tuple(getattr(built.case, name) for name in CASE_FIELDS)
-    events = [(e.at, (e.actor_name, e.action, e.from_state, e.to_state, e.note,
-                      loader.json_value(json.dumps(e.data, ensure_ascii=False))))
+    """The replayed case, events and assignments as rows. SQLite stores naive UTC text: times
+    are made naive UTC here once, so a copy only moves them (``loader.Table.write`` then has
+    nothing to convert)."""
+    when = _naive_utc if connection.vendor == "sqlite" else _as_is
+    case = tuple(when(v) if i in _CASE_TIME_SET and v is not None else v
+                 for i, v in enumerate(getattr(built.case, name) for name in CASE_FIELDS))
+    events = [(when(e.at), (e.actor_name, e.action, e.from_state, e.to_state, e.note,
+                            loader.json_value(json.dumps(e.data, ensure_ascii=False))))
               for e in built.events]
-    assignments = [tuple(getattr(a, name) for name in ASSIGNMENT_FIELDS)
+    assignments = [tuple(when(v) if i in _ASSIGNMENT_TIME_SET and v is not None else v
+                         for i, v in enumerate(getattr(a, name) for name in ASSIGNMENT_FIELDS))
                    for a in built.assignments]
     return case, events, assignments
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _as_is(value: dt.datetime) -> dt.datetime:
+    return value
 
 
 def _shifted(plan: Plan, owner: Any, delta: dt.timedelta) -> Plan:
@@ -111,7 +126,7 @@ def _lives(w: _World, rng: random.Random, start: dt.datetime, now: dt.datetime,
         owner = plan.owner
         built = replay(_shifted(plan, owner, dt.timedelta(0)), far, "")
         case, events, assignments = _rows(built)
-        lives.append(Life(plan, owner, plan.created, events[-1][0], plan.category.pk,
+        lives.append(Life(plan, owner, plan.created, built.events[-1].at, plan.category.pk,
                           built.case.state == _MERGED, case, events, assignments))
     return lives
 
@@ -202,6 +217,24 @@ def _indexes_rebuilt(models: list[Any]) -> Iterator[None]:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for statement in again:
             cursor.execute(statement)
+
+
+@contextmanager
+def _large_cache() -> Iterator[None]:
+    """SQLite: a 256 MB page cache for this connection while it loads (the random case codes
+    touch every page of their unique index); as it was afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {before}")
 
 
 def _lock(models: list[Any]) -> None:
@@ -316,7 +349,7 @@ def build_scale_cases(count: int, *, seed: int = 2026, years: float = 4,
     stamp = timezone.now()
     tables = [loader.Table(Case, CASE_COLUMNS, stamp), loader.Table(CaseEvent, EVENT_COLUMNS, stamp),
               loader.Table(Assignment, ASSIGNMENT_COLUMNS, stamp)]
-    with write_transaction(), loader.collector_paused():
+    with write_transaction(), loader.collector_paused(), _large_cache():
         _lock([Case, CaseEvent, Assignment])
         with _indexes_rebuilt([Case, CaseEvent, Assignment]) if rebuild_indexes else _nothing():
             generator = Generator(lives, rng, start, now, _reserve_ids(count))
