@@ -37,6 +37,7 @@ from civicgrid.cases.models import (
 from civicgrid.cases.workflow import announce, enter_stage, record_event, transition
 from civicgrid.core import refcache
 from civicgrid.core.errors import Conflict, PermissionDenied, ValidationFailed
+from civicgrid.core.rows import insert
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 CODE_LENGTH = 10
@@ -184,8 +185,8 @@ def report_case_once(*, actor: User | None, report: Report, files: Sequence[Uplo
             with transaction.atomic():  # one transaction: the case, its key and 即报即办 together
                 case = _create(actor, report, category, grid, area_code, lng, lat, cleaned, code)
                 if key:
-                    IdempotencyKey.objects.create(key=key, case=case, request_hash=fingerprint,
-                                                  created_at=timezone.now())
+                    insert([IdempotencyKey(key=key, case=case, request_hash=fingerprint,
+                                           created_at=timezone.now())])
                 if report.on_the_spot_result is not None:
                     with transition(actor=actor, case_id=case.pk, action="resolve_on_spot",
                                     note=report.on_the_spot_result) as step:
@@ -235,7 +236,7 @@ def _create(actor: User | None, report: Report, category: Category | None, grid:
     case.owner = owner
     enter_stage(case, State.REPORTED, now)
     case.code = code
-    case.save(force_insert=True)
+    insert([case])  # a plain INSERT (core/rows.py): nothing listens to a Case's save signals
     stored = photos.store_cleaned(case=case, cleaned=cleaned, kind=PhotoKind.REPORT, actor=actor)
     event = record_event(case=case, actor=actor, action="report", from_state="",
                          to_state=case.state, note=report.description[:200], at=now,

@@ -34,6 +34,7 @@ from civicgrid.cases.models import (
 from civicgrid.cases.selectors import cases_visible_to
 from civicgrid.cases.transitions import API_ACTIONS, TRANSITIONS, Transition, allowed_actions
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied
+from civicgrid.core.rows import insert
 from civicgrid.core.transactions import write_transaction
 
 # sent after commit with ``event`` (a CaseEvent) and ``case``
@@ -191,12 +192,14 @@ def announce(*, event: CaseEvent, case: Case) -> None:
 def record_event(*, case: Case, actor: User | None, action: str, from_state: str, to_state: str,
                  note: str = "", data: dict[str, Any] | None = None,
                  at: dt.datetime | None = None) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent(
         case=case, at=at or timezone.now(), actor=actor,
         actor_name=(actor.display_name or actor.username) if actor else "系统",
         actor_org=actor.org_unit if actor else None, action=action, from_state=from_state,
         to_state=to_state, note=note, data=data or {},
     )
+    insert([event])  # append-only, a plain INSERT (core/rows.py)
+    return event
 
 
 def lead_assignment(case: Case) -> Assignment | None:

@@ -7,13 +7,14 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area
 from civicgrid.core import audit, refcache
 from civicgrid.core.errors import NotFound, ValidationFailed
+from civicgrid.core.rows import insert as rows_insert
 from civicgrid.webhooks import signing
 from civicgrid.webhooks.models import Delivery, DeliveryStatus, Event, Subscriber
 
@@ -121,20 +122,6 @@ def enqueue(*, event: str, event_id: str, payload: dict[str, Any], area_code: st
         return 0
     rows = [Delivery(subscriber_id=s.pk, event_id=event_id, event=event, payload=payload,
                      next_attempt_at=now, created_at=now) for s in subscribers]
-    _insert(rows)
+    rows_insert(rows, ignore_conflicts=True)  # one plain statement (core/rows.py)
     return len(rows)
 
-
-def _insert(rows: list[Delivery]) -> None:
-    """``INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING``: what ``bulk_create(rows,
-    ignore_conflicts=True)`` does, in one plain statement. On PostgreSQL Django sends several
-    rows as arrays (UNNEST), and quoting the JSON payloads inside an array cost ≈ 2,400 Python
-    calls per report — more than the rest of the report's queueing put together."""
-    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {connection.ops.quote_name(Delivery._meta.db_table)} "  # noqa: S608 - names from the model
-                       f"({columns}) VALUES {', '.join([one] * len(rows))} ON CONFLICT DO NOTHING",
-                       params)

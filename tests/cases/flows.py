@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from django.db import connections
+from django.db import DatabaseError, connection, connections
 
 from civicgrid.accounts import services as account_services
 from civicgrid.accounts.models import OrgUnit, User
@@ -125,3 +127,17 @@ def race(calls: list[Callable[[], object]],
         t.join(timeout=60)
     assert not any(t.is_alive() for t in threads)
     return results
+
+
+@contextmanager
+def failing_timeline_insert(message: str) -> Iterator[None]:
+    """The database refuses the next timeline entry (``INSERT INTO cases_caseevent``) with
+    ``DatabaseError(message)``: a failure in the middle of an action, after the case row and
+    its assignments were written (``connection.execute_wrapper``, at the SQL layer)."""
+    def refuse(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("INSERT") and '"cases_caseevent"' in sql:
+            raise DatabaseError(message)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse):
+        yield

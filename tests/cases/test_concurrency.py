@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection
-from django.db.models.signals import post_save
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import services
 from civicgrid.cases.models import Assignment, Case, CaseEvent, State
 from civicgrid.core.errors import Conflict
-from tests.cases.flows import dept, race, snapshot, to_state
+from tests.cases.flows import dept, failing_timeline_insert, race, snapshot, to_state
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo_city")]
 
@@ -72,14 +71,7 @@ def test_a_failed_commit_leaves_no_half_done_change() -> None:
     case = to_state(cast, State.REGISTERED)
     before = snapshot(case.pk)
 
-    def fail(sender, instance, created, **kwargs):  # type: ignore[no-untyped-def]
-        raise DatabaseError("could not extend file (injected)")
-
-    post_save.connect(fail, sender=CaseEvent, dispatch_uid="inject-db-error")
-    try:
-        with pytest.raises(DatabaseError):
-            services.dispatch(actor=cast["street"], case_id=case.pk)
-    finally:
-        post_save.disconnect(dispatch_uid="inject-db-error", sender=CaseEvent)
+    with pytest.raises(DatabaseError), failing_timeline_insert("could not extend file (injected)"):
+        services.dispatch(actor=cast["street"], case_id=case.pk)
     assert not connection.in_atomic_block
     assert snapshot(case.pk) == before

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import pytest
 from django.db import DatabaseError, transaction
-from django.db.models.signals import post_save
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
@@ -29,7 +28,16 @@ from civicgrid.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from tests.cases.flows import dept, dept_user, grid_of, later, reported, snapshot, to_state
+from tests.cases.flows import (
+    dept,
+    dept_user,
+    failing_timeline_insert,
+    grid_of,
+    later,
+    reported,
+    snapshot,
+    to_state,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -371,16 +379,8 @@ def test_a_database_error_mid_action_leaves_no_trace(cast: Cast) -> None:
     case = to_state(cast, State.REGISTERED)
     before = snapshot(case.pk)
 
-    def fail(sender, instance, created, **kwargs):  # type: ignore[no-untyped-def]
-        raise DatabaseError("disk I/O error (injected)")
-
-    post_save.connect(fail, sender=CaseEvent, dispatch_uid="inject-db-error")
-    try:
-        with pytest.raises(DatabaseError):
-            services.dispatch(actor=cast["street"], case_id=case.pk,
-                              co=[dept("zhujian").pk])
-    finally:
-        post_save.disconnect(dispatch_uid="inject-db-error", sender=CaseEvent)
+    with pytest.raises(DatabaseError), failing_timeline_insert("disk I/O error (injected)"):
+        services.dispatch(actor=cast["street"], case_id=case.pk, co=[dept("zhujian").pk])
     # the state, the deadline, the assignments and the event had all been written: none stayed
     assert snapshot(case.pk) == before
     services.dispatch(actor=cast["street"], case_id=case.pk)
