@@ -17,7 +17,7 @@ cases point at an earlier case of the same category. Codes are unique: a permuta
 counter written in the intake's alphabet, checked against codes already stored.
 
 Rows go out as the import writes them (``cases.imports.loader``: binary COPY on PostgreSQL,
-run by a helper thread while the next batch is generated; ``executemany`` on SQLite), in one
+``executemany`` on SQLite), by a helper thread while the next week is generated, in one
 transaction: nothing is half made. For a large load the tables' non-unique indexes (and on
 PostgreSQL their foreign keys) are dropped first and made again at the end from their stored
 definitions, which is how PostgreSQL's own restore loads data; the tables are locked for the
@@ -361,12 +361,7 @@ def build_scale_cases(count: int, *, seed: int = 2026, years: float = 4,
                     rows = generator.week(week, made)  # while the last week is being stored
                     _join(pending)
                     pending = None
-                    if connection.vendor == "postgresql":
-                        pending = loader.Background(
-                            lambda cursor, rows=rows: _copy(cursor, tables, rows))
-                    else:
-                        for table, part in zip(tables, rows, strict=True):
-                            table.write(part)
+                    pending = loader.Background(lambda cursor, rows=rows: _store(cursor, tables, rows))
                     if progress is not None:
                         progress(made)
             finally:
@@ -380,9 +375,13 @@ def _join(pending: loader.Background | None) -> None:
             pending.join()
 
 
-def _copy(cursor: Any, tables: list[loader.Table], rows: tuple[list[Any], ...]) -> None:
+def _store(cursor: Any, tables: list[loader.Table], rows: tuple[list[Any], ...]) -> None:
+    """One week's rows, in the helper thread: binary COPY (PostgreSQL), executemany (SQLite)."""
     for table, part in zip(tables, rows, strict=True):
-        table.copy(cursor, part, json_ready=True)
+        if connection.vendor == "postgresql":
+            table.copy(cursor, part, json_ready=True)
+        else:
+            table.insert(cursor, part)
 
 
 @contextmanager

@@ -118,6 +118,32 @@ class Table:
                     count += 1
         return count
 
+    def insert(self, cursor: Any, rows: Iterable[tuple[Any, ...]]) -> int:
+        """SQLite: ``executemany`` on a sqlite3 cursor (any thread), values ready as stored
+        (times as naive UTC): what ``write`` does without Django's cursor."""
+        qn = connection.ops.quote_name
+        cols = ", ".join(qn(c) for c in self.column_names)
+        placeholders = ", ".join(["?"] * len(self.column_names))
+        constants, positions = self.constants, self.datetime_positions
+        count = 0
+
+        def ready() -> Iterator[tuple[Any, ...] | list[Any]]:
+            nonlocal count
+            for row in rows:
+                values: tuple[Any, ...] | list[Any] = row + constants
+                if positions:
+                    values = list(values)
+                    for i in positions:
+                        if values[i] is not None:
+                            values[i] = _utc_text(values[i])
+                count += 1
+                yield values
+
+        # table and column names come from the model's meta, quoted; values are parameters
+        cursor.executemany(f"INSERT INTO {qn(self.db_table)} ({cols}) VALUES ({placeholders})",  # noqa: S608
+                           ready())
+        return count
+
     def write(self, rows: Iterable[tuple[Any, ...]]) -> int:
         """Insert the rows (values for ``given``, in order) with the defaults appended."""
         if connection.vendor == "postgresql":
@@ -167,8 +193,9 @@ def collector_paused() -> Iterator[None]:
 class Background:
     """Database work of one chunk, run on the current connection by a helper thread.
 
-    PostgreSQL only (psycopg connections may be used from another thread; the caller touches
-    the database again only after ``join``). ``join`` re-raises what the work raised.
+    psycopg connections may be used from another thread, and so may Django's sqlite3 ones
+    (``check_same_thread=False``; both serialise access); the caller touches the database again
+    only after ``join``. ``join`` re-raises what the work raised.
     """
 
     def __init__(self, work: Callable[[Any], None]) -> None:
@@ -177,8 +204,11 @@ class Background:
 
         def run() -> None:
             try:
-                with raw.cursor() as cursor:
+                cursor = raw.cursor()
+                try:
                     work(cursor)
+                finally:
+                    cursor.close()
             except BaseException as exc:  # noqa: BLE001 — handed to the caller in join()
                 self._error = exc
 
