@@ -203,6 +203,10 @@ def rebuild(*, chunk: int = 5000) -> RebuildReport:
             for sql in cuts.rebuild_statements(connection.vendor, qn(CaseFact._meta.db_table),
                                                qn(Rollup._meta.db_table)):
                 cursor.execute(sql)
+            # millions of new rows: give the planner fresh statistics at once (autovacuum
+            # would only get to it later, and the KPI reads are planned on them)
+            for model in (CaseFact, Rollup):
+                cursor.execute(f"ANALYZE {qn(model._meta.db_table)}")
         # events committed during the rebuild (PostgreSQL) are folded again: harmless
         state.watermark = watermark
         state.gaps = [[recent, watermark, time.time()]] if recent and recent <= watermark else []
