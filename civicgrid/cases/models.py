@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from civicgrid.accounts.models import DepartmentType, OrgUnit
 from civicgrid.areas.models import Grid
+from civicgrid.core.models import AppendOnly
 
 
 class Urgency(models.TextChoices):
@@ -245,8 +246,10 @@ class ExtensionRequest(models.Model):
         return f"{self.assignment_id}:{self.state}"
 
 
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnly):
     """One timeline entry. Append-only: written once by the workflow, never changed."""
+
+    append_only_name = "流转记录"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("时间", db_index=True)
@@ -270,13 +273,6 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if not self._state.adding:
-            raise RuntimeError("流转记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("流转记录只能追加，不能删除。")
 
 
 class PhotoKind(models.TextChoices):

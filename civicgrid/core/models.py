@@ -6,12 +6,33 @@ from django.conf import settings
 from django.db import models
 
 
-class AppendOnlyError(Exception):
+class AppendOnlyError(RuntimeError):
     pass
 
 
-class AuditEntry(models.Model):
+class AppendOnly(models.Model):
+    """A record written once and never changed or deleted through the ORM: the audit log and
+    the timelines of cases and disputes (DESIGN.md §6). ``append_only_name`` names it in the
+    error."""
+
+    append_only_name = "记录"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self.append_only_name}只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError(f"{self.append_only_name}只能追加，不能删除。")
+
+
+class AuditEntry(AppendOnly):
     """One audited action. Rows are never updated or deleted; each row hashes the previous one."""
+
+    append_only_name = "审计日志"
 
     seq = models.PositiveBigIntegerField("序号", unique=True)
     at = models.DateTimeField("时间", db_index=True)
@@ -35,13 +56,6 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if not self._state.adding:
-            raise AppendOnlyError("审计日志只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise AppendOnlyError("审计日志只能追加，不能删除。")
 
 
 class CalendarDay(models.Model):

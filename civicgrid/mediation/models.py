@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Grid
+from civicgrid.core.models import AppendOnly
 
 
 class DisputeType(models.TextChoices):
@@ -279,8 +280,10 @@ class FollowUp(models.Model):
         return f"{self.dispute_id} {self.visited_at:%Y-%m-%d}"
 
 
-class DisputeEvent(models.Model):
+class DisputeEvent(AppendOnly):
     """One timeline entry. Append-only: written once by the workflow, never changed."""
+
+    append_only_name = "流转记录"
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("时间", db_index=True)
@@ -302,10 +305,3 @@ class DisputeEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.action}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if not self._state.adding:
-            raise RuntimeError("流转记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("流转记录只能追加，不能删除。")
