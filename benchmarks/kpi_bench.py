@@ -236,9 +236,9 @@ def child(args: argparse.Namespace) -> int:
 
     with connection.cursor() as cursor:  # what autovacuum does after the bulk load
         cursor.execute("ANALYZE")
-    tmp = Path(tempfile.mkdtemp(prefix="civicgrid-kpi-"))
     result = {"requests": _requests(args.rounds, args.seed)}
-    duck = _duckdb(tmp)
+    with tempfile.TemporaryDirectory(prefix="civicgrid-kpi-") as tmp:
+        duck = _duckdb(Path(tmp))
     duck["same"], duck["rollups"] = _same_as_rollups(duck["row"])
     result["duckdb"] = duck
     from civicgrid.cases.models import Case
