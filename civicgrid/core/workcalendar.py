@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import threading
@@ -49,6 +50,7 @@ def forget_overrides() -> None:
         _overrides = None
 
 
+@functools.lru_cache(maxsize=16384)  # the package's data only: the same answer for a day, always
 def statutory_is_workday(day: dt.date) -> bool | None:
     """What the package says, or ``None`` for a year it has no notice for."""
     try:
