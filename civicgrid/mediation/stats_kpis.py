@@ -34,17 +34,39 @@ def _ratio(numerator: str, denominator: str) -> Source:
     return source
 
 
+def _count(name: str) -> Source:
+    def source(q: Any) -> tuple[float, float | None]:
+        return float(getattr(_row(q), name)), None
+    return source
+
+
+def _watched(q: Any) -> tuple[float, float | None]:
+    """High and 重大 risk disputes not yet closed, now (the watch list), in the query's area."""
+    from civicgrid.mediation.selectors import watch_list
+
+    qs = watch_list(q.user)
+    return float((qs.filter(area_code__startswith=q.area) if q.area else qs).count()), None
+
+
+def _watch_list(q: Any) -> str:
+    return reverse("mediation:list") + "?tab=watch"
+
+
 def _drill(q: Any) -> str:
     return (reverse("mediation:stats") + f"?by=township&since={q.period.start.isoformat()}"
             f"&until={(q.period.end + dt.timedelta(days=1)).isoformat()}")
 
 
 def register_kpis() -> None:
-    from civicgrid.stats.kpis import RATE, Kpi, register
+    from civicgrid.stats.kpis import COUNT, RATE, Kpi, register
 
-    # the counts (排查数, 受理数, 调解成功数) stay on the dispute statistics page for now: the
-    # command centre's table expects every count KPI to open a list of cases
+    # counts and rates open the dispute pages (drill_url), not a list of cases
+    register(Kpi("dispute_high_risk_open", gettext_noop("高风险纠纷（未结）"), COUNT,
+                 higher_is_better=False, group="disputes", source=_watched, drill_url=_watch_list))
     for code, label, unit, source, target in (
+        ("dispute_screened", gettext_noop("排查数"), COUNT, _count("screened"), None),
+        ("dispute_accepted", gettext_noop("受理数（纠纷）"), COUNT, _count("accepted"), None),
+        ("dispute_resolved", gettext_noop("调解成功数"), COUNT, _count("resolved"), None),
         ("dispute_resolution_rate", gettext_noop("化解率"), RATE, _ratio("resolved", "accepted"),
          0.95),
         ("dispute_on_time_rate", gettext_noop("按期化解率"), RATE,
