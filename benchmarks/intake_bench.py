@@ -340,19 +340,30 @@ def _token(port: int, username: str, password: str) -> str:
     return str(data["token"])
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def start_cluster() -> tuple[dict[str, str], str, dict[str, str]]:
+    """A durable throwaway cluster, a data dir and the servers' environment (the caller stops
+    them with ``pgcluster.stop`` in its ``finally``)."""
     cluster = pgcluster.start()
     data_dir = tempfile.mkdtemp(prefix="civicgrid-bench-")
     env = {**os.environ, "DATABASE_URL": cluster["DATABASE_URL"], "CIVICGRID_DATA_DIR": data_dir,
            "CIVICGRID_DB_CONN_MAX_AGE": "600", "CIVICGRID_LOG_LEVEL": "WARNING",
            "CIVICGRID_PASSWORD_MAX_AGE_DAYS": "0"}
+    return cluster, data_dir, env
+
+
+def build_demo(env: dict[str, str], args: argparse.Namespace) -> None:
+    """Migrate and build the demo city of ``--grids``/``--villages`` in the cluster."""
+    Path(env["CIVICGRID_DATA_DIR"], "static").mkdir(parents=True, exist_ok=True)
+    _run([str(BIN / "civicgrid"), "migrate", "--no-input", "-v", "0"], env)
+    _run([str(BIN / "civicgrid"), "demo", "--no-migrate", "--grids", str(args.grids),
+          "--villages", str(args.villages)], env)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    cluster, data_dir, env = start_cluster()
     servers: list[subprocess.Popen[bytes]] = []
     try:
-        Path(data_dir, "static").mkdir(parents=True, exist_ok=True)
-        _run([str(BIN / "civicgrid"), "migrate", "--no-input", "-v", "0"], env)
-        demo = [str(BIN / "civicgrid"), "demo", "--no-migrate", "--grids", str(args.grids),
-                "--villages", str(args.villages)]
-        _run(demo, env)
+        build_demo(env, args)
         server, port = start_server(env, args)
         servers.append(server)
         ports = [port]

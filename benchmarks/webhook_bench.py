@@ -23,7 +23,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -164,18 +163,11 @@ def _set_active(active: bool, *, drain_timeout: float = 120.0, settle: float | N
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    cluster = pgcluster.start()
-    data_dir = tempfile.mkdtemp(prefix="civicgrid-bench-")
-    env = {**os.environ, "DATABASE_URL": cluster["DATABASE_URL"], "CIVICGRID_DATA_DIR": data_dir,
-           "CIVICGRID_DB_CONN_MAX_AGE": "600", "CIVICGRID_LOG_LEVEL": "WARNING",
-           "CIVICGRID_PASSWORD_MAX_AGE_DAYS": "0"}
+    cluster, data_dir, env = ib.start_cluster()
     procs: list[subprocess.Popen[bytes]] = []
     receiver = Receiver()
     try:
-        Path(data_dir, "static").mkdir(parents=True, exist_ok=True)
-        ib._run([str(ib.BIN / "civicgrid"), "migrate", "--no-input", "-v", "0"], env)
-        ib._run([str(ib.BIN / "civicgrid"), "demo", "--no-migrate", "--grids", str(args.grids),
-                 "--villages", str(args.villages)], env)
+        ib.build_demo(env, args)
         server, port = ib.start_server(env, args)
         procs.append(server)
         ports = [port]

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from civicgrid.core.env import env_int
+
 
 def _default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
@@ -26,8 +28,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("CIVICGRID_WORKERS", 0))
-                            or _default_workers(), help="进程数（默认为 CPU 核数，最多 8）")
+        parser.add_argument("--workers", type=int, default=env_int("CIVICGRID_WORKERS", _default_workers(),
+                                                                   min_value=1),
+                            help="进程数（默认为 CPU 核数，最多 8）")
         parser.add_argument("--threads", type=int, default=4, help="每个进程的线程数")
         parser.add_argument(
             "--trusted-proxy", default=os.environ.get("CIVICGRID_TRUSTED_PROXY", ""),
