@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
 from civicgrid.cases.models import OPEN_STATES, Case
-from civicgrid.cases.selectors import visible_q
+from civicgrid.cases.selectors import visible_sql
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 DEFAULT_RADIUS_M = 250
@@ -57,20 +57,12 @@ def similar_open_candidates(*, user: User | None, case: Case, limit: int = 10,
         return []
     radius = (case.category.duplicate_radius_m if case.category else 0) or DEFAULT_RADIUS_M
     since = (now or timezone.now()) - dt.timedelta(days=settings.CASE_DUPLICATE_DAYS)
-    min_lng, max_lng, min_lat, max_lat = bounding_box(case.lng, case.lat, radius)
-    # the nearest first by the local flat-earth distance in SQL (metres², exact enough to rank
-    # candidates 250 m apart), twice the limit of them as plain rows; the great-circle distance
-    # decides. Where reports cluster, dozens of candidates share the box.
+    # twice the limit of the nearest in SQL; the great-circle distance decides. Where reports
+    # cluster, dozens of candidates share the box.
     k_lat = math.radians(EARTH_RADIUS_M)
     k_lng = k_lat * math.cos(math.radians(case.lat))
-    near = RawSQL("((lng - %s) * %s) * ((lng - %s) * %s) + ((lat - %s) * %s) * ((lat - %s) * %s)",
-                  (case.lng, k_lng, case.lng, k_lng, case.lat, k_lat, case.lat, k_lat))
-    rows = (Case.objects
-            .filter(visible_q(user), ~Q(pk=case.pk), category_id=case.category_id,
-                    state__in=sorted(OPEN_STATES), merged_into__isnull=True, created_at__gte=since,
-                    lng__gte=min_lng, lng__lte=max_lng, lat__gte=min_lat, lat__lte=max_lat)
-            .annotate(near=near).order_by("near", "-created_at", "-id")
-            .values_list(*FIELDS)[: 2 * limit])
+    rows = _nearest_rows(user, case, since, k_lng, k_lat, bounding_box(case.lng, case.lat, radius),
+                         2 * limit)
     found = []
     for row in rows:
         distance = haversine_m(case.lng, case.lat, row[4], row[5])
@@ -79,6 +71,37 @@ def similar_open_candidates(*, user: User | None, case: Case, limit: int = 10,
     found.sort()
     return [Candidate(Case(**dict(zip(FIELDS, row, strict=True))), distance)
             for distance, _newer, _pk, row in found[:limit]]
+
+
+_OPEN = tuple(sorted(state.value for state in OPEN_STATES))
+_NEAREST = (
+    "SELECT id, code, title, state, lng, lat, created_at FROM cases_case"
+    " WHERE {visible} AND id <> %s AND category_id = %s AND state IN ({states})"
+    " AND merged_into_id IS NULL AND created_at >= %s"
+    " AND lng >= %s AND lng <= %s AND lat >= %s AND lat <= %s"
+    " ORDER BY ((lng - %s) * %s) * ((lng - %s) * %s) + ((lat - %s) * %s) * ((lat - %s) * %s),"
+    " created_at DESC, id DESC LIMIT %s")
+
+
+def _nearest_rows(user: User | None, case: Case, since: dt.datetime, k_lng: float, k_lat: float,
+                  box: tuple[float, float, float, float], limit: int) -> list[tuple[Any, ...]]:
+    """The candidates in the box, the nearest first by the local flat-earth distance (metres²,
+    exact enough to rank candidates 250 m apart), as plain rows. Hand-written SQL: the search
+    runs on every report, and building it with the ORM cost a third of the request's Python.
+    The scope condition is the selectors' own (``visible_sql``), compiled once per scope."""
+    visible, visible_params = visible_sql(user, DEFAULT_DB_ALIAS)
+    sql = _NEAREST.format(visible=visible, states=", ".join(["%s"] * len(_OPEN)))
+    params = (*visible_params, case.pk, case.category_id, *_OPEN,
+              connection.ops.adapt_datetimefield_value(since), *box,
+              case.lng, k_lng, case.lng, k_lng, case.lat, k_lat, case.lat, k_lat, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":  # raw SQLite rows: timestamps as naive UTC datetimes
+        created = Case._meta.get_field("created_at")
+        convert = connection.ops.convert_datetimefield_value
+        rows = [(*row[:6], convert(row[6], created, connection)) for row in rows]
+    return rows
 
 
 def similar_open_cases(*, user: User | None, case: Case, limit: int = 10) -> list[Case]:
