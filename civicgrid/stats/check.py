@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -19,14 +20,8 @@ from django.utils import timezone
 from civicgrid.cases.models import OPEN_STATES, Assignment, Case, State
 from civicgrid.cases.workflow import ACTIVE_ASSIGNMENT
 from civicgrid.stats import cuts, kpis
-from civicgrid.stats.facts import (
-    NO_DUE,
-    Reference,
-    cases_for_facts,
-    handle_seconds,
-    local_day,
-    verified_on_time,
-)
+from civicgrid.stats.fact_columns import read_after
+from civicgrid.stats.facts import NO_DUE, Reference, compute
 from civicgrid.stats.models import MEASURES, Rollup
 
 Fine = tuple[str, dt.date, str, int, str, int]  # grain, day, area, category, channel, department
@@ -89,18 +84,29 @@ def _fine(since: dt.date | None) -> dict[Fine, dict[str, int]]:
             .values("day", "area_code", "cat", "channel", "dept").annotate(n=Count("id")).order_by())
     for r in rows:
         fine[("o", r["day"] or NO_DUE, r["area_code"], r["cat"], r["channel"], r["dept"])]["open"] += r["n"]
-    # what SQL cannot say: working hours and the verify deadline, case by case
-    closed = cases_for_facts().filter(_closed())
-    if start is not None:
-        closed = closed.filter(closed_at__gte=start)
-    closed = closed.annotate(dept=lead_department())
-    ref = Reference()
-    for case in closed.iterator(chunk_size=2000):
-        key = ("d", local_day(case.closed_at), case.area_code, case.category_id or 0, case.channel,
-               case.dept)
-        fine[key]["handle_seconds"] += handle_seconds(case)
-        fine[key]["verified_on_time"] += int(verified_on_time(case, ref))
+    # what SQL cannot say: working hours and the verify deadline (the facts' own definition,
+    # ``facts.compute``), keyed by the lead department of the subquery above
+    _working(fine, start)
     return fine
+
+
+def _working(fine: dict[Fine, dict[str, int]], start: dt.datetime | None) -> None:
+    where, params = f"state = '{State.CLOSED.value}' AND closed_at IS NOT NULL", []
+    if start is not None:
+        where, params = where + " AND closed_at >= %s", [connection.ops.adapt_datetimefield_value(start)]
+    last, ref = 0, Reference()
+    while len(cols := read_after(last, 50_000, where=where, params=params)):
+        first, last = int(cols.id[0]), int(cols.id[-1])
+        depts = dict(Case.objects.filter(_closed(), pk__gte=first, pk__lte=last)
+                     .annotate(dept=lead_department()).values_list("pk", "dept"))
+        computed = compute(cols, {}, ref)
+        days = computed.span.dates
+        for i, day, area, cat, channel, seconds, verified in zip(
+                cols.id.tolist(), computed.day(cols.closed).tolist(), cols.area, cols.category.tolist(),
+                cols.channel, computed.handle_seconds.tolist(), computed.verified.tolist(), strict=True):
+            values = fine[("d", days[day], area, cat, channel, depts[i])]
+            values["handle_seconds"] += seconds
+            values["verified_on_time"] += int(verified)
 
 
 def _derive(fine: dict[Fine, dict[str, int]]) -> dict[cuts.Key, dict[str, int]]:

@@ -7,28 +7,34 @@ check (``check.py``); a change here needs ``civicgrid rollups rebuild``.
 - handled: ``handled_at`` (the last handling), reworked when ``rework_count`` > 0;
 - closed (结案): state ``closed``, on ``closed_at``; on time per ``closed_on_time``; verified on
   time when ``closed_at`` is within the verify stage's deadline counted from ``handled_at``;
-  handling time in working hours from dispatch (else registration, else report) to handling;
+  handling time: the working seconds (whole working days of the statutory calendar, rounded
+  to the nearest second) from dispatch (else registration, else report) to handling;
   rated / satisfied (``satisfaction`` ≥ the ``satisfied_at_least`` parameter);
 - open: the day its current deadline falls on (``NO_DUE`` without one).
 - department: the active lead assignment's department (0 when none).
+
+One definition for every path: ``compute`` works on the columns of a batch of cases as arrays
+(``fact_columns``, ``workspan``) — the fold worker's few cases (``facts_for``), the rebuild's
+millions a chunk at a time, and the working hours and verify deadlines of the check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any
 
-from django.db.models import QuerySet
+import numpy as np
 from django.utils import timezone
 
 from civicgrid.accounts.models import OrgUnit
 from civicgrid.cases import deadlines
-from civicgrid.cases.models import OPEN_STATES, Assignment, Case, Category, Stage, State
+from civicgrid.cases.models import Assignment, Category, DeadlineUnit, Stage
 from civicgrid.cases.workflow import ACTIVE_ASSIGNMENT
-from civicgrid.core.workcalendar import working_hours_between
-from civicgrid.stats import kpis
+from civicgrid.stats import kpis, workspan
+from civicgrid.stats.fact_columns import CLOSED, OPEN, Columns, read_ids
 from civicgrid.stats.models import CaseFact
+from civicgrid.stats.workspan import NONE, US
 
 NO_DUE = dt.date(9999, 12, 31)
 FACT_FIELDS = [f.attname for f in CaseFact._meta.concrete_fields]
@@ -51,13 +57,6 @@ def lead_departments_between(low: int, high: int) -> dict[int, int]:
     return dict(rows)
 
 
-def handle_seconds(case: Case | CaseRow) -> int:
-    start = case.dispatched_at or case.registered_at or case.created_at
-    if case.handled_at is None:
-        return 0
-    return round(working_hours_between(start, case.handled_at) * 3600)
-
-
 class Reference:
     """Categories (with their 大类) and centres' area levels, read once per batch."""
 
@@ -76,66 +75,75 @@ class Reference:
         return found
 
 
-def verified_on_time(case: Case | CaseRow, ref: Reference) -> bool:
-    if case.state != State.CLOSED or case.handled_at is None or case.closed_at is None:
-        return False
-    due = ref.verify_limit(case.category_id, case.urgency, case.owner_id).due(case.handled_at)
-    return case.closed_at <= due
+class Computed:
+    """The facts of a batch of cases, computed with array arithmetic (see the module text)."""
+
+    def __init__(self, cols: Columns, leads: dict[int, int], ref: Reference) -> None:
+        self.cols = cols
+        closed = (cols.state == CLOSED) & (cols.closed != NONE)
+        handled = cols.handled != NONE
+        done = closed & handled
+        amount, hours = _verify_limits(cols, ref, done)
+        ahead = int(amount.max()) * 3 + 40 if len(cols) else 0
+        span = self.span = workspan.span_for(*cols.times(), ahead_days=ahead)
+        start = np.where(cols.dispatched != NONE, cols.dispatched,
+                         np.where(cols.registered != NONE, cols.registered, cols.created))
+        worked = span.working_us(start, np.where(handled, cols.handled, start))
+        self.handle_seconds = np.where(done, (worked + US // 2) // US, 0)
+        due = np.where(hours, cols.handled + amount * 3600 * US,
+                       span.add_workdays(np.where(done, cols.handled, cols.created), amount))
+        if (done & ~hours & (due == NONE)).any():  # cannot happen: ``ahead`` covers the longest
+            raise RuntimeError("the working-day span ends before a verify deadline")
+        self.verified = done & (cols.closed <= due)
+        self.rated = closed & (cols.satisfaction >= 0)
+        self.satisfied = self.rated & (cols.satisfaction >= kpis.param("satisfied_at_least"))
+        self.department = [leads.get(i, 0) for i in cols.id.tolist()]
+        self.reworked = handled & (cols.rework > 0)
+        self.closed = closed
+        self.handle_count = done.astype(np.int64)
+        is_open = cols.state == OPEN
+        self.open_day = np.where(is_open, span.day(cols.due), NONE)
+        self.open_no_due = is_open & (cols.due == NONE)
+
+    def day(self, times: np.ndarray) -> np.ndarray:
+        return self.span.day(times)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """One tuple per case in ``FACT_FIELDS`` order (what ``CaseFact`` stores)."""
+        days, c = self.span.dates, self.cols
+
+        def dates(index: np.ndarray) -> list[dt.date | None]:
+            return [days[i] for i in index.tolist()]  # NONE (−1) → None
+
+        open_days = [NO_DUE if no_due else day for day, no_due in
+                     zip(dates(self.open_day), self.open_no_due.tolist(), strict=True)]
+        return list(zip(
+            c.id.tolist(), c.area, c.category.tolist(), c.channel, self.department,
+            dates(self.day(c.created)), dates(self.day(c.registered)), dates(self.day(c.handled)),
+            self.reworked.tolist(), dates(np.where(self.closed, self.day(c.closed), NONE)),
+            (self.closed & c.closed_on_time).tolist(), self.verified.tolist(),
+            self.handle_seconds.tolist(), self.handle_count.tolist(), self.rated.tolist(),
+            self.satisfied.tolist(), open_days, strict=True))
 
 
-def fact_of(case: Case | CaseRow, department_id: int, ref: Reference) -> CaseFact:
-    closed = case.state == State.CLOSED and case.closed_at is not None
-    is_open = case.state in OPEN_STATES
-    satisfied_at = kpis.param("satisfied_at_least")
-    rated = closed and case.satisfaction is not None
-    return CaseFact(
-        case_id=case.pk, area=case.area_code, category_id=case.category_id or 0,
-        channel=case.channel, department_id=department_id,
-        created_day=local_day(case.created_at), registered_day=local_day(case.registered_at),
-        handled_day=local_day(case.handled_at), reworked=case.handled_at is not None and case.rework_count > 0,
-        closed_day=local_day(case.closed_at) if closed else None,
-        closed_on_time=closed and bool(case.closed_on_time),
-        verified_on_time=closed and verified_on_time(case, ref),
-        handle_seconds=handle_seconds(case) if closed else 0,
-        handle_count=1 if closed and case.handled_at is not None else 0,
-        rated=rated, satisfied=rated and case.satisfaction >= satisfied_at,
-        open_due_day=(local_day(case.due_at) or NO_DUE) if is_open else None,
-    )
+def _verify_limits(cols: Columns, ref: Reference, needed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per case: the verify stage's amount and whether it counts hours (else working days);
+    one policy lookup per distinct (category, urgency, centre)."""
+    amount = np.zeros(len(cols), dtype=np.int64)
+    hours = np.zeros(len(cols), dtype=bool)
+    index = np.flatnonzero(needed)
+    if index.size:
+        names, urgency = np.unique(np.array(cols.urgency, dtype=str)[index], return_inverse=True)
+        keys = np.stack([cols.category[index], urgency.ravel(), cols.owner[index]], axis=1)
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        found = [ref.verify_limit(cat or None, str(names[u]), owner) for cat, u, owner in unique.tolist()]
+        amount[index] = np.array([f.amount for f in found], dtype=np.int64)[inverse.ravel()]
+        hours[index] = np.array([f.unit == DeadlineUnit.HOURS for f in found], dtype=bool)[inverse.ravel()]
+    return amount, hours
 
 
-CASE_COLUMNS = ("id", "area_code", "category_id", "channel", "state", "urgency", "owner_id",
-                "created_at", "registered_at", "dispatched_at", "handled_at", "closed_at",
-                "closed_on_time", "rework_count", "satisfaction", "due_at")
-
-
-class CaseRow(NamedTuple):
-    """The columns of ``CASE_COLUMNS`` as a tuple (the rebuild reads millions of them)."""
-
-    id: int
-    area_code: str
-    category_id: int | None
-    channel: str
-    state: str
-    urgency: str
-    owner_id: int
-    created_at: dt.datetime
-    registered_at: dt.datetime | None
-    dispatched_at: dt.datetime | None
-    handled_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    closed_on_time: bool | None
-    rework_count: int
-    satisfaction: int | None
-    due_at: dt.datetime | None
-
-    @property
-    def pk(self) -> int:
-        return self.id
-
-
-def cases_for_facts() -> QuerySet[Case]:
-    """Only the columns a fact is made of (no texts, no joins)."""
-    return Case.objects.only(*CASE_COLUMNS).order_by()
+def compute(cols: Columns, leads: dict[int, int], ref: Reference | None = None) -> Computed:
+    return Computed(cols, leads, ref or Reference())
 
 
 def facts_for(case_ids: Iterable[int]) -> dict[int, CaseFact]:
@@ -143,10 +151,8 @@ def facts_for(case_ids: Iterable[int]) -> dict[int, CaseFact]:
     ids = sorted(set(case_ids))
     if not ids:
         return {}
-    cases = list(cases_for_facts().filter(pk__in=ids))
-    leads = lead_departments(ids)
-    ref = Reference()
-    return {c.pk: fact_of(c, leads.get(c.pk, 0), ref) for c in cases}
+    rows = compute(read_ids(ids), lead_departments(ids)).rows()
+    return {row[0]: CaseFact(**dict(zip(FACT_FIELDS, row, strict=True))) for row in rows}
 
 
 def same(a: CaseFact | None, b: CaseFact | None) -> bool:
