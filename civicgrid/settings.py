@@ -270,6 +270,10 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("CIVICGRID_WEBHOOK_RETRY_BASE_SECONDS", 30,
 # how long a worker's claim on a delivery lasts without renewal (a crashed worker's deliveries
 # are taken over after it); must exceed one POST with its redirects (3 × the timeout)
 WEBHOOK_LEASE_SECONDS = env_int("CIVICGRID_WEBHOOK_LEASE_SECONDS", 120, min_value=10)
+# the worker reads new case timeline entries (at most BATCH a pass); an id not committed yet
+# is read again on each pass until it appears or is GAP_SECONDS old (rolled back)
+WEBHOOK_BATCH = env_int("CIVICGRID_WEBHOOK_BATCH", 500, min_value=1)
+WEBHOOK_GAP_SECONDS = env_int("CIVICGRID_WEBHOOK_GAP_SECONDS", 600, min_value=1)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "civicgrid API",
