@@ -192,14 +192,22 @@ def announce(*, event: CaseEvent, case: Case) -> None:
 def record_event(*, case: Case, actor: User | None, action: str, from_state: str, to_state: str,
                  note: str = "", data: dict[str, Any] | None = None,
                  at: dt.datetime | None = None) -> CaseEvent:
-    event = CaseEvent(
+    event = new_event(case=case, actor=actor, action=action, from_state=from_state,
+                      to_state=to_state, note=note, data=data, at=at)
+    insert([event])  # append-only, a plain INSERT (core/rows.py)
+    return event
+
+
+def new_event(*, case: Case, actor: User | None, action: str, from_state: str, to_state: str,
+              note: str = "", data: dict[str, Any] | None = None,
+              at: dt.datetime | None = None) -> CaseEvent:
+    """The timeline entry ``record_event`` writes, not yet written."""
+    return CaseEvent(
         case=case, at=at or timezone.now(), actor=actor,
         actor_name=(actor.display_name or actor.username) if actor else "系统",
         actor_org=actor.org_unit if actor else None, action=action, from_state=from_state,
         to_state=to_state, note=note, data=data or {},
     )
-    insert([event])  # append-only, a plain INSERT (core/rows.py)
-    return event
 
 
 def lead_assignment(case: Case) -> Assignment | None:

@@ -10,16 +10,21 @@ JSON payloads cost more than the report itself (docs/benchmarks.md, "Case intake
 ``get_db_prep_save`` — the same values Django would send — and writes ``INSERT … VALUES
 (…), (…) [ON CONFLICT DO NOTHING] RETURNING pk`` (PostgreSQL and SQLite ≥ 3.35).
 
-Like ``bulk_create``, it sends no ``pre_save``/``post_save`` signals: use it only for models
-nothing listens to (``tests/core/test_rows.py`` holds the rows equal to ``save()``'s).
+``insert_family`` writes a new row and rows that refer to it (a case, its first timeline
+entry, its idempotency key) — on PostgreSQL as one statement whose data-modifying CTEs pass the
+new key on, so a report is one round trip and, in autocommit, atomic by itself.
+
+Like ``bulk_create``, neither sends ``pre_save``/``post_save`` signals: use them only for
+models nothing listens to (``tests/core/test_rows.py`` holds the rows equal to ``save()``'s).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from django.db import connection
-from django.db.models import Model
+from django.db import connection, transaction
+from django.db.models import Field, Model
 
 
 def insert(rows: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
@@ -31,22 +36,93 @@ def insert(rows: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
     pk = meta.pk
     assert pk is not None
     auto_pk = all(getattr(row, pk.attname) is None for row in rows)
-    fields = [f for f in meta.concrete_fields if not (auto_pk and f is pk)]
-    quote = connection.ops.quote_name
+    fields = _columns(rows[0], auto_pk)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from the model
-           f"VALUES {', '.join([one] * len(rows))}")
+    sql = f"{_into(meta.db_table, fields)} VALUES {', '.join([one] * len(rows))}"
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     read_back = auto_pk and not ignore_conflicts
     if read_back:
-        sql += f" RETURNING {quote(pk.column)}"
+        sql += f" RETURNING {connection.ops.quote_name(pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = [r[0] for r in cursor.fetchall()] if read_back else []
     for index, row in enumerate(rows):
-        if read_back:
-            setattr(row, pk.attname, keys[index])
-        row._state.adding = False
-        row._state.db = connection.alias
+        _stored(row, keys[index] if read_back else None)
+
+
+def insert_family(parent: Model, children: Sequence[tuple[Model, str]]) -> None:
+    """Insert the new ``parent`` (auto primary key) and each new child with its foreign key
+    ``field`` (``(child, field)``) pointing at it; every row gets its primary key. PostgreSQL:
+    one statement (``WITH p AS (INSERT … RETURNING id), c0 AS (INSERT … VALUES ((SELECT id
+    FROM p), …)) …``), all or nothing even in autocommit; elsewhere one INSERT after another
+    in one transaction."""
+    if connection.vendor != "postgresql":
+        with transaction.atomic(savepoint=False):
+            insert([parent])
+            for child, field in children:
+                setattr(child, field, parent)
+                insert([child])
+        return
+    quote = connection.ops.quote_name
+    pk_column = quote(_pk(parent).column)
+    fields = _columns(parent, True)
+    params = [_prepared(parent, f) for f in fields]
+    parts = [f"p AS ({_into(parent._meta.db_table, fields)} VALUES ({', '.join(['%s'] * len(fields))})"
+             f" RETURNING {pk_column})"]
+    returned = [_key_of("p", pk_column)]
+    for index, (child, field) in enumerate(children):
+        link = child._meta.get_field(field)
+        child_pk = _pk(child)
+        auto = getattr(child, child_pk.attname) is None
+        columns = _columns(child, auto)
+        values = []
+        for f in columns:
+            if f is link:
+                values.append(_key_of("p", pk_column))
+            else:
+                values.append("%s")
+                params.append(_prepared(child, f))
+        parts.append(f"c{index} AS ({_into(child._meta.db_table, columns)} VALUES ({', '.join(values)})"
+                     f" RETURNING {quote(child_pk.column)})")
+        returned.append(_key_of(f"c{index}", quote(child_pk.column)))
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT {', '.join(returned)}", params)
+        keys = cursor.fetchone()
+    _stored(parent, keys[0])
+    for index, (child, field) in enumerate(children):
+        setattr(child, field, parent)
+        _stored(child, keys[index + 1])
+
+
+def _pk(row: Model) -> Field[Any, Any]:
+    pk = row._meta.pk
+    assert pk is not None
+    return pk
+
+
+def _columns(row: Model, auto_pk: bool) -> list[Field[Any, Any]]:
+    pk = row._meta.pk
+    return [f for f in row._meta.concrete_fields if not (auto_pk and f is pk)]
+
+
+def _prepared(row: Model, field: Field[Any, Any]) -> Any:
+    """The value Django's save would send for ``field`` of a new ``row``."""
+    return field.get_db_prep_save(field.pre_save(row, True), connection)
+
+
+def _into(table: str, fields: Sequence[Field[Any, Any]]) -> str:
+    quote = connection.ops.quote_name
+    return f"INSERT INTO {quote(table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 - names from the model
+
+
+def _key_of(cte: str, column: str) -> str:
+    return f"(SELECT {column} FROM {cte})"  # noqa: S608 - a CTE and a column of the model
+
+
+def _stored(row: Model, key: Any) -> None:
+    if key is not None:
+        setattr(row, _pk(row).attname, key)
+    row._state.adding = False
+    row._state.db = connection.alias

@@ -64,3 +64,24 @@ def test_concurrent_sends_with_different_keys_make_one_case_each() -> None:
     assert [r[0] if isinstance(r, tuple) else r for r in results] == [201] * SENDS, results
     assert len({data["id"] for _status, data in results}) == SENDS
     assert Case.objects.filter(title="另一批离线上报").count() == SENDS
+
+
+def test_a_report_whose_timeline_entry_fails_leaves_no_case_and_no_key() -> None:
+    """Outside any transaction (as a server request runs): on PostgreSQL the case, its entry
+    and its key are one statement, elsewhere one transaction — either way all or nothing."""
+    from django.db import DatabaseError
+
+    from tests.cases.flows import failing_timeline_insert
+
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username="grid"))
+    before = Case.objects.count()
+    with pytest.raises(DatabaseError), failing_timeline_insert("disk full (injected)"):
+        client.post("/api/v1/cases/", _payload("断电后重发"), format="json",
+                    headers={"Idempotency-Key": "offline-disk-full"})
+    assert Case.objects.count() == before
+    assert not IdempotencyKey.objects.filter(key="offline-disk-full").exists()
+    response = client.post("/api/v1/cases/", _payload("断电后重发"), format="json",
+                           headers={"Idempotency-Key": "offline-disk-full"})
+    assert response.status_code == 201, response.json()  # the key was not spent by the failure
+    assert CaseEvent.objects.filter(case_id=response.json()["id"]).count() == 1
