@@ -14,16 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import IntegrityError, connection
-from django.db.models import F
 from django.utils import timezone
+from psycopg import errors as pg_errors
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.scope import scope_for
@@ -33,9 +32,10 @@ from civicgrid.cases import deadlines, routing
 from civicgrid.cases.imports import loader
 from civicgrid.cases.imports.clean import Cleaner, Rejected, Row, RowError
 from civicgrid.cases.imports.mapping import Mapping
+from civicgrid.cases.imports.pipeline import Pipeline
 from civicgrid.cases.imports.reader import Table, read_table
 from civicgrid.cases.intake import CODE_ALPHABET, CODE_LENGTH
-from civicgrid.cases.models import Case, CaseEvent, Stage, State
+from civicgrid.cases.models import Case, Stage, State
 from civicgrid.core import audit
 from civicgrid.core.errors import PermissionDenied, ValidationFailed
 from civicgrid.core.transactions import write_transaction
@@ -167,6 +167,13 @@ def _existing(source: str, refs: list[str]) -> dict[str, tuple[Any, ...]]:
 
 
 class Importer:
+    """Prepares each chunk (keys looked up, rows placed and built) and stores it.
+
+    PostgreSQL outside a transaction: the chunks go to a ``Pipeline`` (two writer connections,
+    committed in order) under a session lock on the source; otherwise each chunk is one
+    transaction on the current connection, as part of the caller's transaction if there is one.
+    Use as a context manager around the whole import."""
+
     def __init__(self, *, actor: User | None, mapping: Mapping, now: dt.datetime) -> None:
         self.actor, self.mapping, self.now = actor, mapping, now
         self.placer = Placer(now)
@@ -176,7 +183,34 @@ class Importer:
         self.actor_org = actor.org_unit_id if actor else None
         self._event_data_head = json.dumps({"channel": mapping.channel, "source": mapping.source},
                                            ensure_ascii=False)[:-1]
-        self._open: tuple[ExitStack, loader.Background, Written, list[Row]] | None = None
+        postgresql = connection.vendor == "postgresql"
+        self._stamp = now if postgresql else connection.ops.adapt_datetimefield_value(now)
+        self.bulk_checks = loader.bulk_checks_allowed([self.cases, self.events])
+        self.parallel = postgresql and not connection.in_atomic_block
+        self._pipeline: Pipeline | None = None
+
+    def __enter__(self) -> Importer:
+        if self.parallel:
+            loader.lock_source(self.mapping.source, session=True)
+            try:
+                self._pipeline = Pipeline()
+            except BaseException:
+                loader.unlock_source(self.mapping.source)
+                raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._pipeline is None:
+            return
+        try:
+            if kind is None or issubclass(kind, Exception):
+                # what was handed over is kept when reading fails later (after a failed chunk
+                # nothing is left to settle: it and the later ones were rolled back)
+                self._pipeline.settle()
+        finally:
+            self._pipeline.close()
+            self._pipeline = None
+            loader.unlock_source(self.mapping.source)
 
     def _case_row(self, case_id: int, code: str, row: Row, grid: str | None) -> tuple[Any, ...]:
         area_code = grid or row.area_code
@@ -190,60 +224,60 @@ class Importer:
                 row.reported_at, row.closed_at, self.now,
                 None if closed else self.placer.due(row, level), self.now)
 
-    def _event_row(self, case_id: int, row: Row, grid: str | None, state: str,
-                   action: str = "import", from_state: str = "") -> tuple[Any, ...]:
+    def _event_row(self, case_id: int, row: Row, grid: str | None, state: str) -> tuple[Any, ...]:
         ref = row.source_ref
         ref = f'"{ref}"' if ref.isascii() and ref.isalnum() else json.dumps(ref, ensure_ascii=False)
         # the same object as json.dumps of {channel, source, source_ref, row, grid, reported_at}
         data = (f'{self._event_data_head}, "source_ref": {ref}, "row": {row.number}, '
                 f'"grid": "{grid or ""}", "reported_at": "{row.reported_at.isoformat()}"}}')
+        return self._event(case_id, "import", "", state, row.description, data)
+
+    def _event(self, case_id: int, action: str, from_state: str, to_state: str, note: str,
+               data: str) -> tuple[Any, ...]:
         return (case_id, self.now, self.actor.pk if self.actor else None, self.actor_name,
-                self.actor_org, action, from_state, state, row.description[:200], data)
+                self.actor_org, action, from_state, to_state, note[:200], data)
 
     def write(self, rows: list[Row], result: ImportResult) -> None:
-        """Hand over one chunk. PostgreSQL: its COPY runs while the caller cleans the next one
-        (committed by the next ``write`` or by ``finish``); SQLite: written at once."""
-        self.finish(result)
-        if connection.vendor != "postgresql":
+        """Hand over one chunk: stored (PostgreSQL: while the caller cleans the next one) and
+        counted in ``result`` once committed."""
+        if self._pipeline is None:
             self._write_now(rows, result)
             return
-        stack = ExitStack()
-        stack.enter_context(_chunk_transaction(self.mapping.source))
-        try:
-            written = self._prepare(rows)
-            work = written.copy
-            background = loader.Background(lambda cursor: work(cursor, self.cases, self.events))
-        except BaseException:
-            if not stack.__exit__(*sys.exc_info()):
-                raise
-        self._open = (stack, background, written, rows)
+        written = self._prepare(rows)
+        self._pipeline.submit(lambda cursor: self._store_retrying(cursor, written),
+                              lambda: written.count(result))
 
-    def finish(self, result: ImportResult) -> None:
-        """Wait for the chunk in flight, commit it and count it (a lost code race: retried)."""
-        if self._open is None:
-            return
-        stack, background, written, rows = self._open
-        self._open = None
-        try:
-            with connection.wrap_database_errors:
-                background.join()
-        except BaseException as exc:
-            stack.__exit__(type(exc), exc, exc.__traceback__)  # rolls the chunk back
-            if isinstance(exc, IntegrityError):
-                self._write_now(rows, result, attempts=2)
+    def _store_retrying(self, cursor: Any, written: Written) -> None:
+        """A writer's chunk (helper thread, its own transaction): a lost race on a case code is
+        retried with new codes."""
+        for attempt in range(3):
+            cursor.execute("SAVEPOINT chunk")
+            try:
+                written.store(cursor, self.cases, self.events, bulk_checks=self.bulk_checks)
                 return
-            raise
-        stack.close()
-        written.count(result)
+            except pg_errors.UniqueViolation:
+                if attempt == 2:
+                    raise
+                cursor.execute("ROLLBACK TO SAVEPOINT chunk")
+                written.renew_codes()
 
     def _write_now(self, rows: list[Row], result: ImportResult, attempts: int = 3) -> None:
-        """One chunk in one transaction; a lost race on a case code is retried."""
+        """One chunk in one transaction on this connection; a lost race on a case code is
+        retried."""
         for attempt in range(attempts):
             try:
                 with _chunk_transaction(self.mapping.source):
                     written = self._prepare(rows)
-                    self.cases.write(written.case_rows)
-                    self.events.write(written.event_rows)
+                    if connection.vendor == "postgresql":
+                        with connection.cursor() as cursor:
+                            written.store(cursor.cursor, self.cases, self.events,
+                                          bulk_checks=self.bulk_checks)
+                    else:
+                        self.cases.write(written.case_rows)
+                        self.events.write(written.event_rows)
+                        if written.update_rows:
+                            with connection.cursor() as cursor:
+                                cursor.executemany(UPDATE_SQL, written.update_rows)
                 written.count(result)
                 return
             except IntegrityError:
@@ -251,20 +285,27 @@ class Importer:
                     raise
 
     def _prepare(self, rows: list[Row]) -> Written:
-        """Inside the chunk's transaction: look the keys up, update changed cases, and build the
-        rows of the new cases and their timeline entries."""
+        """Look the keys up, and build the rows of the new cases, their timeline entries and the
+        updates of changed cases (with theirs)."""
         existing = _existing(self.mapping.source, [r.source_ref for r in rows])
         fresh = [r for r in rows if r.source_ref not in existing]
-        changed: list[tuple[Row, tuple[Any, ...]]] = []
+        update_rows: list[tuple[Any, ...]] = []
+        update_events: list[tuple[Any, ...]] = []
         unchanged = 0
         for r in rows:
             old = existing.get(r.source_ref)
             if old is None:
                 continue
-            if tuple(old[2:]) == (r.title, r.description, r.address, r.reporter_name, r.phone):
+            new = (r.title, r.description, r.address, r.reporter_name, r.phone)
+            if tuple(old[2:]) == new:
                 unchanged += 1
-            else:
-                changed.append((r, old))
+                continue
+            update_rows.append((*new, self._stamp, old[0]))
+            fields = [f for f, a, b in zip(UPDATED_FIELDS, old[2:], new, strict=True) if a != b]
+            data = json.dumps({"source": self.mapping.source, "source_ref": r.source_ref,
+                               "row": r.number, "fields": fields}, ensure_ascii=False)
+            update_events.append(self._event(old[0], "import_update", old[1], old[1],
+                                             r.description, data))
         # placing may reject rows (a place with no centre): those never reach the database
         placed: list[tuple[Row, str | None]] = []
         rejected: list[Rejected] = []
@@ -281,25 +322,14 @@ class Importer:
                      for i, code, (r, g) in zip(ids, codes, placed, strict=True)]
         event_rows = [self._event_row(i, r, g, c[15])
                       for i, (r, g), c in zip(ids, placed, case_rows, strict=True)]
-        self._update(changed)
-        return Written(case_rows, event_rows, len(changed), unchanged, rejected)
+        return Written(case_rows, event_rows + update_events, update_rows, unchanged, rejected)
 
-    def _update(self, changed: list[tuple[Row, tuple[Any, ...]]]) -> None:
-        for r, old in changed:
-            Case.objects.filter(pk=old[0]).update(
-                title=r.title, description=r.description, address=r.address,
-                reporter_name=r.reporter_name, reporter_phone=r.phone,
-                version=F("version") + 1, updated_at=self.now)
-        if changed:
-            CaseEvent.objects.bulk_create([CaseEvent(
-                case_id=old[0], at=self.now, actor=self.actor, actor_name=self.actor_name,
-                actor_org_id=self.actor_org, action="import_update", from_state=old[1],
-                to_state=old[1], note=r.description[:200],
-                data={"source": self.mapping.source, "source_ref": r.source_ref, "row": r.number,
-                      "fields": [f for f, a, b in zip(UPDATED_FIELDS, old[2:], (
-                          r.title, r.description, r.address, r.reporter_name, r.phone),
-                          strict=True) if a != b]},
-            ) for r, old in changed])
+
+# the changed text of an imported case (values: UPDATED_FIELDS, updated_at, id); the table name
+# comes from the model's meta
+UPDATE_SQL = (f"UPDATE {Case._meta.db_table} SET title = %s, description = %s, address = %s, "  # noqa: S608
+              "reporter_name = %s, reporter_phone = %s, version = version + 1, updated_at = %s "
+              "WHERE id = %s")
 
 
 @dataclass
@@ -307,19 +337,27 @@ class Written:
     """One chunk's rows, and what it adds to the result once committed."""
 
     case_rows: list[tuple[Any, ...]]
-    event_rows: list[tuple[Any, ...]]
-    updated: int
+    event_rows: list[tuple[Any, ...]]  # the new cases' first entries, then the updates'
+    update_rows: list[tuple[Any, ...]]
     unchanged: int
     rejected: list[Rejected]
 
-    def copy(self, cursor: Any, cases: loader.Table, events: loader.Table) -> None:
-        cases.copy(cursor, self.case_rows)
-        events.copy(cursor, self.event_rows)
+    def store(self, cursor: Any, cases: loader.Table, events: loader.Table, *,
+              bulk_checks: bool) -> None:
+        """PostgreSQL, on a psycopg cursor in the chunk's transaction (any thread)."""
+        loader.store(cursor, [(cases, self.case_rows), (events, self.event_rows)],
+                     bulk_checks=bulk_checks)
+        if self.update_rows:
+            cursor.executemany(UPDATE_SQL, self.update_rows)
+
+    def renew_codes(self) -> None:
+        fresh = new_codes(len(self.case_rows))
+        self.case_rows = [(r[0], code, *r[2:]) for r, code in zip(self.case_rows, fresh, strict=True)]
 
     def count(self, result: ImportResult) -> None:
         result.rejected.extend(self.rejected)
         result.created += len(self.case_rows)
-        result.updated += self.updated
+        result.updated += len(self.update_rows)
         result.unchanged += self.unchanged
 
 
@@ -359,13 +397,9 @@ def import_cases(*, actor: User | None, file: IO[bytes], name: str = "", mapping
     if on_total is not None:
         on_total(table.total)
     cleaner = Cleaner(mapping, table.headers, root, now)
-    importer = Importer(actor=actor, mapping=mapping, now=now)
     result = ImportResult(source=mapping.source)
-    try:
-        with loader.collector_paused():
-            _clean_all(table, cleaner, importer, result, progress)
-    finally:
-        importer.finish(result)  # the chunk in flight: committed even when reading fails later
+    with Importer(actor=actor, mapping=mapping, now=now) as importer, loader.collector_paused():
+        _clean_all(table, cleaner, importer, result, progress)
     result.rejected.sort(key=lambda r: r.number)
     result.seconds = time.perf_counter() - started
     audit.record(actor=actor, action="cases.import", target=f"{mapping.source}:{name}"[:200],
