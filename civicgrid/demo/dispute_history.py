@@ -21,7 +21,7 @@ from django.utils import timezone
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Grid
 from civicgrid.demo import disputes as plan
-from civicgrid.mediation import alerts, deadlines
+from civicgrid.mediation import alerts, deadlines, rollups
 from civicgrid.mediation.models import (
     LEVEL_ORDER,
     Agreement,
@@ -232,6 +232,7 @@ def build_disputes(count: int, seed: int, now: dt.datetime | None = None) -> int
     Session.objects.bulk_create([s for x in lives for s in x.sessions], batch_size=2000)
     FollowUp.objects.bulk_create([f for x in lives for f in x.followups], batch_size=2000)
     Agreement.objects.bulk_create([x.agreement for x in lives if x.agreement], batch_size=2000)
+    rollups.rebuild()  # written without the workflow: the dispute KPIs' rollups from scratch
     for x in lives:  # the recent high-risk ones are on the leader's and the centres' desks
         if x.d.on_watch and x.d.created_at > now - 30 * DAY:
             alerts.send_risk_alert(x.d.pk)

@@ -57,15 +57,36 @@ def _choice(params: Any, name: str, allowed: list[str]) -> str | None:
     return str(value)
 
 
-def _day(params: Any, name: str) -> dt.datetime | None:
+def _date(params: Any, name: str) -> dt.date | None:
     raw = params.get(name)
     if not raw:
         return None
-    day = parse_date(raw) if isinstance(raw, str) else None
+    try:
+        day = parse_date(raw) if isinstance(raw, str) else None
+    except ValueError:
+        day = None
     if day is None:
         raise ValidationFailed(f"参数 {name} 应为日期（YYYY-MM-DD）。", code="invalid_date",
                                fields={name: ["YYYY-MM-DD"]})
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return day
+
+
+def _day(params: Any, name: str) -> dt.datetime | None:
+    day = _date(params, name)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time())) if day else None
+
+
+def _kpi_query(request: Request) -> kpis.DisputeQuery:
+    """The statistics' filters (from the dispute rollups, in the caller's scope)."""
+    params = request.query_params
+    mediator = params.get("mediator") or ""
+    if mediator and not (mediator.isdigit() and int(mediator) < 2**63):
+        raise ValidationFailed("参数 mediator 应为调解员编号（无调解员为 0）。", code="invalid_mediator",
+                               fields={"mediator": ["整数"]})
+    return kpis.query(request.user, since=_date(params, "since"), until=_date(params, "until"),
+                      area=params.get("area") or "", level=_choice(params, "level", Level.values) or "",
+                      dispute_type=_choice(params, "type", DisputeType.values) or "",
+                      mediator=int(mediator) if mediator else None)
 
 
 def filter_disputes(qs: QuerySet[Dispute], params: Any) -> QuerySet[Dispute]:
@@ -126,6 +147,9 @@ PERIOD_PARAMETERS = [
     OpenApiParameter("since", OpenApiTypes.DATE, description="登记时间 ≥"),
     OpenApiParameter("until", OpenApiTypes.DATE, description="登记时间 <"),
     OpenApiParameter("area", OpenApiTypes.STR, description="区划/网格编码前缀"),
+    OpenApiParameter("level", OpenApiTypes.STR, enum=Level.values, description="当前调解层级"),
+    OpenApiParameter("type", OpenApiTypes.STR, enum=DisputeType.values, description="纠纷类型"),
+    OpenApiParameter("mediator", OpenApiTypes.INT, description="主调解员编号（0：尚无调解员）"),
 ]
 
 
@@ -193,20 +217,16 @@ class DisputeViewSet(viewsets.GenericViewSet[Dispute]):
                    responses={200: s.KpiRowSerializer(many=True)})
     @action(detail=False, methods=["get"], url_path="kpis", url_name="kpis", pagination_class=None)
     def kpis(self, request: Request) -> Response:
-        """排查数、受理数、调解成功数、化解率、按期化解率（精确计数，您的范围内）。"""
+        """排查数、受理数、调解成功数、化解率、按期化解率（按登记日期，来自纠纷统计汇总，您的范围内）。"""
         by = _choice(request.query_params, "by", CUTS)
-        rows = kpis.dispute_kpis(request.user, by=by, since=_day(request.query_params, "since"),
-                                 until=_day(request.query_params, "until"),
-                                 area=request.query_params.get("area") or None)
+        rows = kpis.dispute_kpis(_kpi_query(request), by=by)
         return Response(s.KpiRowSerializer(rows, many=True).data)
 
     @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: s.LevelRowSerializer(many=True)})
     @action(detail=False, methods=["get"], url_path="levels", url_name="levels", pagination_class=None)
     def levels(self, request: Request) -> Response:
         """各级调解：本级受理、本级化解（“小事不出村”）、向上交办。"""
-        rows = kpis.level_stats(request.user, since=_day(request.query_params, "since"),
-                                until=_day(request.query_params, "until"),
-                                area=request.query_params.get("area") or None)
+        rows = kpis.level_stats(_kpi_query(request))
         return Response(s.LevelRowSerializer(rows, many=True).data)
 
     accept = _dispute_action("accept")

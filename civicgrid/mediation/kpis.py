@@ -1,28 +1,51 @@
-"""Dispute KPIs, exact counts over the disputes a user may see (issue #6, DESIGN.md §3).
+"""Dispute KPIs from the rollups (issue #6, DESIGN.md §3; definitions in ``facts.py``).
 
 排查数 = disputes registered (found by screening or reported); 受理数 = accepted; 调解成功数 =
 resolved with an agreement; 化解率 = 调解成功数 / 受理数; 按期化解率 = resolved within the
-mediation deadline of the level that resolved it / 调解成功数. Cut by level, type, township,
-village or mediator. Per level (``level_stats``): accepted there (a dispute escalated from the
-village counts at the village and at the township), settled there, and sent up from there;
-the village row's rate is the "小事不出村" rate.
+mediation deadline of the level that resolved it / 调解成功数. Counted in the period the
+dispute was registered, cut by period, area (any level and everything below it), level, type
+and mediator, and grouped by any of them. Per level (``level_stats``): accepted there (a
+dispute escalated from the village counts at the village and at the township), settled
+there, and sent up from there; the village row's rate is the "小事不出村" rate.
+
+A ``DisputeQuery`` holds the area prefixes the reader may see (``query`` narrows them to the
+area asked for: an area outside answers 404, like a missing one), the period and the cuts.
+The rows read are those of the area level of the deepest prefix (or of the grouping) and the
+fewest periods that cover the period (whole years, whole months, loose days).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from civicgrid.accounts.models import User
+from civicgrid.accounts.scope import scope_for
 from civicgrid.areas.models import Area
-from civicgrid.mediation.models import LEVEL_ORDER, Dispute, DisputeType, Level
-from civicgrid.mediation.selectors import disputes_visible_to
+from civicgrid.core.errors import ValidationFailed
+from civicgrid.mediation.facts import AREA_LEVELS
+from civicgrid.mediation.models import LEVEL_ORDER, DisputeRollup, DisputeType, Level
+from civicgrid.mediation.rollup_models import MEASURES
+from civicgrid.stats.periods import Period, grains
+from civicgrid.stats.selectors import _narrow as narrow_to_area
 
+VIEW = "mediation.view"
 CUTS = {"level": "level", "type": "dispute_type", "township": "township", "village": "village",
         "mediator": "mediator_id"}
+GROUP_AREA = {"township": 9, "village": 12}
+
+
+@dataclass(frozen=True)
+class DisputeQuery:
+    prefixes: tuple[str, ...] = ("",)  # area/grid code prefixes; () = nothing visible
+    period: Period | None = None  # None: every period
+    level: str = ""
+    dispute_type: str = ""
+    mediator: int | None = None  # 0: no mediator yet
 
 
 @dataclass(frozen=True)
@@ -56,73 +79,116 @@ class LevelRow:
         return self.resolved / self.accepted if self.accepted else None
 
 
-def _scoped(user: User | None, since: dt.datetime | None, until: dt.datetime | None,
-            area: str | None = None) -> QuerySet[Dispute]:
-    qs = disputes_visible_to(user)
-    if since is not None:
-        qs = qs.filter(created_at__gte=since)
-    if until is not None:
-        qs = qs.filter(created_at__lt=until)
-    if area:
-        qs = qs.filter(area_code__startswith=area)
-    return qs
+# --- the query -----------------------------------------------------------------------------
+
+def scope_prefixes(user: User | None) -> tuple[str, ...]:
+    """The code prefixes of the disputes ``user`` may count (``mediation.view``)."""
+    scope = scope_for(user, VIEW)
+    if scope.everywhere:
+        return ("",)
+    found = sorted(scope.area_prefixes | scope.grid_codes)
+    return tuple(p for p in found if not any(p != o and p.startswith(o) for o in found))
 
 
-_COUNTS = {
-    "screened": Count("id"),
-    "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
-    "resolved": Count("id", filter=Q(resolved_at__isnull=False)),
-    "resolved_on_time": Count("id", filter=Q(resolved_at__isnull=False, resolved_on_time=True)),
-}
+def _narrow(prefixes: tuple[str, ...], area: str) -> tuple[str, ...]:
+    """The prefixes inside ``area`` (the command centre's rule: outside the scope is 404)."""
+    if area and (not area.isdigit() or len(area) not in (2, 4, 6, 9, 12, 15)):
+        raise ValidationFailed("区域应为 2–12 位区划代码或 15 位网格编码。", code="invalid_area",
+                               fields={"area": [area]})
+    return narrow_to_area(prefixes, area)
 
 
-def dispute_kpis(user: User | None, *, by: str | None = None, since: dt.datetime | None = None,
-                 until: dt.datetime | None = None, area: str | None = None) -> list[KpiRow]:
-    """One row for the whole scope (``by=None``) or one per value of the cut."""
-    qs = _scoped(user, since, until, area)
+def period_between(since: dt.date | None, until: dt.date | None) -> Period | None:
+    """Registered on ``since`` or later and before ``until`` (either may be open)."""
+    if since is None and until is None:
+        return None
+    start = since or dt.date(1950, 1, 1)
+    end = (until - dt.timedelta(days=1)) if until else dt.date(2999, 12, 31)
+    if end < start:
+        raise ValidationFailed("截止日期应晚于起始日期。", code="period_reversed",
+                               fields={"until": [str(until)]})
+    return Period(start, end)
+
+
+def query(user: User | None, *, since: dt.date | None = None, until: dt.date | None = None,
+          area: str = "", level: str = "", dispute_type: str = "",
+          mediator: int | None = None) -> DisputeQuery:
+    if level and level not in Level.values:
+        raise ValidationFailed("调解层级无效。", code="invalid_level", fields={"level": Level.values})
+    if dispute_type and dispute_type not in DisputeType.values:
+        raise ValidationFailed("纠纷类型无效。", code="invalid_type", fields={"type": DisputeType.values})
+    return DisputeQuery(prefixes=_narrow(scope_prefixes(user), area.strip()),
+                        period=period_between(since, until), level=level,
+                        dispute_type=dispute_type, mediator=mediator)
+
+
+# --- rollup reads --------------------------------------------------------------------------
+
+def _area_level(length: int) -> int:
+    return next(n for n in AREA_LEVELS if n >= max(length, AREA_LEVELS[0]))
+
+
+def rollup_rows(dq: DisputeQuery, *, group_area: int | None = None) -> QuerySet[DisputeRollup]:
+    area_q = Q(pk__in=[])
+    for prefix in dq.prefixes:
+        cond = Q(area_level=_area_level(max(len(prefix), group_area or 0)))
+        area_q |= cond & Q(area__startswith=prefix) if prefix else cond
+    if dq.period is None:
+        period_q = Q(grain="y")
+    else:
+        period_q = Q(pk__in=[])
+        for grain, low, high in grains(dq.period):
+            period_q |= Q(grain=grain, period__gte=low, period__lte=high)
+    qs = DisputeRollup.objects.filter(area_q, period_q)
+    if dq.level:
+        qs = qs.filter(level=dq.level)
+    if dq.dispute_type:
+        qs = qs.filter(dispute_type=dq.dispute_type)
+    if dq.mediator is not None:
+        qs = qs.filter(mediator_id=dq.mediator)
+    return qs.order_by()
+
+
+SUMS = {m: Sum(m) for m in MEASURES}
+
+
+def sums(dq: DisputeQuery) -> dict[str, int]:
+    row = rollup_rows(dq).aggregate(**SUMS)
+    return {m: int(row[m] or 0) for m in MEASURES}
+
+
+def _kpi_row(key: str, label: str, values: dict[str, Any]) -> KpiRow:
+    return KpiRow(key, label, *(int(values.get(m) or 0) for m in
+                                ("screened", "accepted", "resolved", "resolved_on_time")))
+
+
+def dispute_kpis(dq: DisputeQuery, *, by: str | None = None) -> list[KpiRow]:
+    """One row for the whole query (``by=None``) or one per value of the cut."""
     if by is None:
-        totals = qs.aggregate(**_COUNTS)
-        return [KpiRow("all", "合计", **totals)]
+        return [_kpi_row("all", "合计", sums(dq))]
     if by not in CUTS:
         raise ValueError(by)
-    qs = qs.annotate(township=Substr("area_code", 1, 9), village=Substr("area_code", 1, 12))
-    rows = list(qs.order_by().values(CUTS[by]).annotate(**_COUNTS).order_by(CUTS[by]))
+    qs = rollup_rows(dq, group_area=GROUP_AREA.get(by))
+    if by in GROUP_AREA:
+        qs = qs.annotate(**{by: Substr("area", 1, GROUP_AREA[by])})
+    rows = [r for r in qs.values(CUTS[by]).annotate(**SUMS).order_by(CUTS[by]) if r["screened"]]
     if by == "level":  # village, township, county — the way disputes go up
         rows.sort(key=lambda r: LEVEL_ORDER.index(Level(r["level"])))
     labels = _labels(by, [r[CUTS[by]] for r in rows])
-    return [KpiRow(str(r[CUTS[by]] if r[CUTS[by]] is not None else ""),
-                   labels.get(r[CUTS[by]], "（未指定）"),
-                   r["screened"], r["accepted"], r["resolved"], r["resolved_on_time"])
-            for r in rows]
+    return [_kpi_row(str(r[CUTS[by]]), labels.get(r[CUTS[by]], "（未指定）"), r) for r in rows]
 
 
-def _labels(by: str, keys: list[object]) -> dict[object, str]:
+def _labels(by: str, keys: list[Any]) -> dict[Any, str]:
     if by == "level":
-        return {k: Level(k).label for k in keys if k}
+        return {k: Level(k).label for k in keys}
     if by == "type":
-        return {k: DisputeType(k).label for k in keys if k}
-    if by in ("township", "village"):
-        return dict(Area.objects.filter(code__in=[k for k in keys if k]).values_list("code", "name"))
-    ids = [k for k in keys if k is not None]
-    return {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=ids)}
+        return {k: DisputeType(k).label for k in keys}
+    if by in GROUP_AREA:
+        return dict(Area.objects.filter(code__in=keys).values_list("code", "name"))
+    return {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=keys)}
 
 
-def visited(level: str) -> Q:
-    """Disputes that were at ``level`` at some time (levels only go up, one step at a time)."""
-    i = LEVEL_ORDER.index(Level(level))
-    return (Q(start_level__in=[lv.value for lv in LEVEL_ORDER[:i + 1]])
-            & Q(level__in=[lv.value for lv in LEVEL_ORDER[i:]]))
-
-
-def level_stats(user: User | None, *, since: dt.datetime | None = None,
-                until: dt.datetime | None = None, area: str | None = None) -> list[LevelRow]:
-    qs = _scoped(user, since, until, area).filter(accepted_at__isnull=False)
-    counts: dict[str, Count] = {}
-    for lv in LEVEL_ORDER:
-        counts[f"{lv}_accepted"] = Count("id", filter=visited(lv))
-        counts[f"{lv}_resolved"] = Count("id", filter=Q(level=lv, resolved_at__isnull=False))
-        later = [x.value for x in LEVEL_ORDER[LEVEL_ORDER.index(lv) + 1:]]
-        counts[f"{lv}_escalated"] = Count("id", filter=visited(lv) & Q(level__in=later))
-    totals = qs.aggregate(**counts)
-    return [LevelRow(lv.value, lv.label, totals[f"{lv}_accepted"], totals[f"{lv}_resolved"],
-                     totals[f"{lv}_escalated"]) for lv in LEVEL_ORDER]
+def level_stats(dq: DisputeQuery) -> list[LevelRow]:
+    values = sums(dq)
+    return [LevelRow(lv.value, lv.label, values[f"accepted_{lv}"], values[f"resolved_{lv}"],
+                     values[f"escalated_{lv}"]) for lv in LEVEL_ORDER]

@@ -305,3 +305,7 @@ class DisputeEvent(AppendOnly):
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.action}"
 
+
+
+# the KPI rollups live in their own module (facts and sums, ``rollups.py``)
+from civicgrid.mediation.rollup_models import DisputeFact, DisputeRollup  # noqa: E402, F401

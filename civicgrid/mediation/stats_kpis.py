@@ -1,9 +1,12 @@
 """The dispute KPIs in the command centre's registry (``civicgrid.stats.kpis``).
 
-Each answers (numerator, denominator) for the command centre's query — its user, period
-and area — from ``mediation.kpis`` (exact counts over the disputes the user may see; the
-case filters category/channel/department do not apply to disputes). Registered by
-``MediationConfig.ready``.
+Each answers (numerator, denominator) for the command centre's query — its period and its
+area prefixes (the reader's ``dashboard.view`` scope narrowed to the area asked for, any level
+and everything below it) — from the dispute rollups (``mediation.kpis``; counted in the period
+the dispute was registered). The case filters category/channel/department do not apply to
+disputes. A click on a number opens the disputes behind it (``/disputes/stats/disputes/``),
+the per-level and per-type/mediator cuts are on ``/disputes/stats/`` over the same rollups.
+Registered by ``MediationConfig.ready``.
 """
 
 from __future__ import annotations
@@ -11,32 +14,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from civicgrid.mediation.kpis import KpiRow, dispute_kpis
+from civicgrid.mediation.kpis import DisputeQuery, sums
 
 Source = Callable[[Any], tuple[float, float | None]]
 
 
-def _row(q: Any) -> KpiRow:
-    start = timezone.make_aware(dt.datetime.combine(q.period.start, dt.time()))
-    end = timezone.make_aware(dt.datetime.combine(q.period.end + dt.timedelta(days=1), dt.time()))
-    return dispute_kpis(q.user, since=start, until=end, area=q.area or None)[0]
+def query_of(q: Any) -> DisputeQuery:
+    """The dispute query of a command-centre query (``stats.selectors.KpiQuery``)."""
+    return DisputeQuery(prefixes=tuple(q.prefixes), period=q.period)
 
 
-def _ratio(numerator: str, denominator: str) -> Source:
+def _ratio(numerators: tuple[str, ...], denominator: str) -> Source:
     def source(q: Any) -> tuple[float, float | None]:
-        row = _row(q)
-        return float(getattr(row, numerator)), float(getattr(row, denominator))
+        values = sums(query_of(q))
+        return float(sum(values[n] for n in numerators)), float(values[denominator])
     return source
 
 
 def _count(name: str) -> Source:
     def source(q: Any) -> tuple[float, float | None]:
-        return float(getattr(_row(q), name)), None
+        return float(sums(query_of(q))[name]), None
     return source
 
 
@@ -52,9 +54,17 @@ def _watch_list(q: Any) -> str:
     return reverse("mediation:list") + "?tab=watch"
 
 
-def _drill(q: Any) -> str:
-    return (reverse("mediation:stats") + f"?by=township&since={q.period.start.isoformat()}"
-            f"&until={(q.period.end + dt.timedelta(days=1)).isoformat()}")
+def _behind(measure: str | None) -> Callable[[Any], str]:
+    """The disputes behind the number (its numerator), or the statistics page (levels)."""
+    def drill(q: Any) -> str:
+        params = {"since": q.period.start.isoformat(),
+                  "until": (q.period.end + dt.timedelta(days=1)).isoformat()}
+        if q.area:
+            params["area"] = q.area
+        if measure is None:
+            return reverse("mediation:stats") + "?" + urlencode(params)
+        return reverse("mediation:behind") + "?" + urlencode({"measure": measure, **params})
+    return drill
 
 
 def register_kpis() -> None:
@@ -63,14 +73,23 @@ def register_kpis() -> None:
     # counts and rates open the dispute pages (drill_url), not a list of cases
     register(Kpi("dispute_high_risk_open", gettext_noop("高风险纠纷（未结）"), COUNT,
                  higher_is_better=False, group="disputes", source=_watched, drill_url=_watch_list))
-    for code, label, unit, source, target in (
-        ("dispute_screened", gettext_noop("排查数"), COUNT, _count("screened"), None),
-        ("dispute_accepted", gettext_noop("受理数（纠纷）"), COUNT, _count("accepted"), None),
-        ("dispute_resolved", gettext_noop("调解成功数"), COUNT, _count("resolved"), None),
-        ("dispute_resolution_rate", gettext_noop("化解率"), RATE, _ratio("resolved", "accepted"),
-         0.95),
+    for code, label, unit, source, target, drill, higher in (
+        ("dispute_screened", gettext_noop("排查数"), COUNT, _count("screened"), None, "screened", True),
+        ("dispute_accepted", gettext_noop("受理数（纠纷）"), COUNT, _count("accepted"), None,
+         "accepted", True),
+        ("dispute_resolved", gettext_noop("调解成功数"), COUNT, _count("resolved"), None, "resolved",
+         True),
+        ("dispute_resolution_rate", gettext_noop("化解率"), RATE, _ratio(("resolved",), "accepted"),
+         0.95, "resolved", True),
         ("dispute_on_time_rate", gettext_noop("按期化解率"), RATE,
-         _ratio("resolved_on_time", "resolved"), 0.9),
+         _ratio(("resolved_on_time",), "resolved"), 0.9, "resolved_on_time", True),
+        # settled at the village / all settled ("小事不出村"); at the village or township ("大事不出镇")
+        ("dispute_village_rate", gettext_noop("小事不出村率"), RATE,
+         _ratio(("resolved_village",), "resolved"), None, "resolved_village", True),
+        ("dispute_township_rate", gettext_noop("大事不出镇率"), RATE,
+         _ratio(("resolved_village", "resolved_township"), "resolved"), None, None, True),
+        ("dispute_escalated", gettext_noop("上交数（纠纷）"), COUNT, _count("escalated"), None,
+         "escalated", False),
     ):
         register(Kpi(code, label, unit, target=target, group="disputes", source=source,
-                     drill_url=_drill))
+                     higher_is_better=higher, drill_url=_behind(drill)))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", pages.register, name="register"),
     path("screening/", screening.screening, name="screening"),
     path("stats/", stats.stats, name="stats"),
+    path("stats/disputes/", stats.behind, name="behind"),
     path("<int:pk>/", pages.dispute_detail, name="detail"),
     path("<int:pk>/agreement.pdf", pages.agreement_document, name="agreement"),
     path("<int:pk>/act/<str:action>/", pages.dispute_action, name="act"),

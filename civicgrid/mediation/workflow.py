@@ -22,7 +22,7 @@ from civicgrid.accounts.scope import scope_for
 from civicgrid.areas.models import CODE_LENGTH, AreaLevel
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied
 from civicgrid.core.transactions import write_transaction
-from civicgrid.mediation import deadlines
+from civicgrid.mediation import deadlines, rollups
 from civicgrid.mediation.models import Dispute, DisputeEvent, State
 from civicgrid.mediation.selectors import disputes_visible_to
 from civicgrid.mediation.transitions import ACTION_ORDER, TRANSITIONS, Transition, allowed_actions
@@ -97,6 +97,9 @@ def transition(*, actor: User | None, dispute_id: int, action: str, note: str = 
 def record_event(*, dispute: Dispute, actor: User | None, action: str, from_state: str,
                  to_state: str, note: str = "", data: dict[str, Any] | None = None,
                  at: dt.datetime | None = None) -> DisputeEvent:
+    """The timeline entry of a change just saved, and that change in the KPI rollups (same
+    transaction: ``rollups.refresh``)."""
+    rollups.refresh(dispute)
     return DisputeEvent.objects.create(
         dispute=dispute, at=at or timezone.now(), actor=actor,
         actor_name=(actor.display_name or actor.username) if actor else "系统",

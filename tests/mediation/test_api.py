@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from civicgrid.accounts.models import User
-from civicgrid.mediation.kpis import dispute_kpis, level_stats
+from civicgrid.mediation.kpis import dispute_kpis, level_stats, query
 from civicgrid.mediation.models import Dispute
 from civicgrid.mediation.services import current_period
 from tests.cases.test_api import client_for
@@ -99,7 +99,7 @@ def test_lists_filters_and_the_watch_list(cast: dict[str, User]) -> None:
 def test_kpis_and_levels_over_the_api_match_the_selectors(cast: dict[str, User]) -> None:
     street = client_for(cast["street"])
     [total] = ok(street.get(URL + "kpis/"))
-    [row] = dispute_kpis(cast["street"])
+    [row] = dispute_kpis(query(cast["street"]))
     assert (total["screened"], total["accepted"], total["resolved"]) == (
         row.screened, row.accepted, row.resolved)
     assert total["resolution_rate"] == row.resolution_rate
@@ -107,9 +107,21 @@ def test_kpis_and_levels_over_the_api_match_the_selectors(cast: dict[str, User])
     assert sum(r["screened"] for r in by_level) == row.screened
     levels = ok(street.get(URL + "levels/"))
     assert [(r["level"], r["accepted"], r["resolved"], r["escalated"]) for r in levels] == [
-        (r.level, r.accepted, r.resolved, r.escalated) for r in level_stats(cast["street"])]
+        (r.level, r.accepted, r.resolved, r.escalated) for r in level_stats(query(cast["street"]))]
     assert street.get(URL + "kpis/?by=weather").json()["code"] == "invalid_by"
     assert street.get(URL + "kpis/?since=yesterday").json()["code"] == "invalid_date"
+    # the cuts: a level, a type, a mediator, an area inside the scope; outside answers 404
+    village = ok(street.get(URL + "kpis/?level=village&type=neighbour"))[0]
+    [expected] = dispute_kpis(query(cast["street"], level="village", dispute_type="neighbour"))
+    assert (village["screened"], village["resolved"]) == (expected.screened, expected.resolved)
+    assert 0 < village["screened"] < row.screened
+    mine = ok(street.get(URL + f"kpis/?mediator={cast['mediator'].pk}&area=640202001"))[0]
+    assert mine["screened"] == dispute_kpis(query(cast["street"], mediator=cast["mediator"].pk))[0].screened
+    for bad, code in (("level=moon", "invalid_level"), ("type=x", "invalid_type"),
+                      ("mediator=abc", "invalid_mediator"), ("area=12x", "invalid_area"),
+                      ("since=2026-05-01&until=2026-04-01", "period_reversed")):
+        assert street.get(URL + f"kpis/?{bad}").json()["code"] == code, bad
+    assert street.get(URL + "kpis/?area=640202002").status_code == 404  # a sibling township
 
 
 def test_screening_reports_and_missing_grids(cast: dict[str, User]) -> None:

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from civicgrid.accounts.models import User
-from civicgrid.mediation.kpis import dispute_kpis, level_stats
+from civicgrid.mediation.kpis import dispute_kpis, level_stats, query
 from civicgrid.mediation.models import LEVEL_ORDER, Dispute, DisputeEvent
 from civicgrid.mediation.selectors import disputes_visible_to
 
@@ -60,12 +60,12 @@ def test_rates_equal_brute_force_counts_on_the_demo(cast: dict[str, User], who: 
     user = cast[who]
     total, per_level = _brute(user)
     assert total["screened"] > 0
-    [row] = dispute_kpis(user)
+    [row] = dispute_kpis(query(user))
     assert (row.screened, row.accepted, row.resolved, row.resolved_on_time) == (
         total["screened"], total["accepted"], total["resolved"], total["on_time"])
     if total["accepted"]:
         assert row.resolution_rate == total["resolved"] / total["accepted"]
-    for stats in level_stats(user):
+    for stats in level_stats(query(user)):
         expected = per_level[stats.level]
         assert (stats.accepted, stats.resolved, stats.escalated) == (
             expected["accepted"], expected["resolved"], expected["escalated"]), stats.level
@@ -75,8 +75,8 @@ def test_rates_equal_brute_force_counts_on_the_demo(cast: dict[str, User], who: 
 
 @pytest.mark.parametrize("by", ["level", "type", "township", "village", "mediator"])
 def test_every_cut_adds_up_to_the_total(cast: dict[str, User], by: str) -> None:
-    [total] = dispute_kpis(cast["leader"])
-    rows = dispute_kpis(cast["leader"], by=by)
+    [total] = dispute_kpis(query(cast["leader"]))
+    rows = dispute_kpis(query(cast["leader"]), by=by)
     assert len({r.key for r in rows}) == len(rows)
     for name in ("screened", "accepted", "resolved", "resolved_on_time"):
         assert sum(getattr(r, name) for r in rows) == getattr(total, name), name
@@ -85,16 +85,16 @@ def test_every_cut_adds_up_to_the_total(cast: dict[str, User], by: str) -> None:
 
 def test_demo_proportions_are_realistic(cast: dict[str, User]) -> None:
     """大武口 1,896 / 1,813 = 95.62 %; 金昌 98 %: the demo lands in that range."""
-    [row] = dispute_kpis(cast["leader"])
+    [row] = dispute_kpis(query(cast["leader"]))
     assert row.screened >= 300
     assert 0.9 <= (row.resolution_rate or 0) <= 0.99
-    village = level_stats(cast["leader"])[0]
+    village = level_stats(query(cast["leader"]))[0]
     assert village.accepted > 0 and (village.resolution_rate or 0) > 0.8  # 小事不出村
 
 
 def test_the_scope_cuts_the_counts(cast: dict[str, User]) -> None:
-    [district] = dispute_kpis(cast["leader"])
-    [township] = dispute_kpis(cast["street"])
-    [grid] = dispute_kpis(cast["grid"])
+    [district] = dispute_kpis(query(cast["leader"]))
+    [township] = dispute_kpis(query(cast["street"]))
+    [grid] = dispute_kpis(query(cast["grid"]))
     assert district.screened > township.screened > grid.screened > 0
-    assert dispute_kpis(cast["dept"])[0].screened == 0
+    assert dispute_kpis(query(cast["dept"]))[0].screened == 0

@@ -3,11 +3,13 @@ screening and statistics — for mediators, grid members, centres and the leader
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
 from civicgrid.accounts.models import User
-from civicgrid.mediation.kpis import dispute_kpis
+from civicgrid.mediation.kpis import dispute_kpis, query
 from civicgrid.mediation.models import Dispute, ScreeningReport, State
 from tests.mediation.flows import cun, grid_of, to_state
 
@@ -90,10 +92,41 @@ def test_screening_zero_report_and_missing_grids(cast: dict[str, User]) -> None:
 
 def test_stats_page_shows_the_exact_counts(cast: dict[str, User]) -> None:
     body = page(cast["leader"]).get("/disputes/stats/?by=township").content.decode()
-    [row] = dispute_kpis(cast["leader"])
+    [row] = dispute_kpis(query(cast["leader"]))
     assert f'data-testid="screened">{row.screened}<' in body
     assert f"{row.resolution_rate * 100:.2f} %" in body
     assert 'data-level="village"' in body
+
+
+def test_stats_page_filters_and_every_number_opens_its_disputes(cast: dict[str, User]) -> None:
+    import html
+    import re
+
+    from django.utils import timezone
+
+    leader = page(cast["leader"])
+    since, until = timezone.localdate() - dt.timedelta(days=365), timezone.localdate()
+    url = f"/disputes/stats/?by=mediator&level=village&since={since}&until={until}"
+    body = leader.get(url).content.decode()
+    dq = query(cast["leader"], level="village", since=since, until=until)
+    [total] = dispute_kpis(dq)
+    assert total.screened > 0
+    links = dict(re.findall(r'<a href="([^"]+)" data-testid="(screened|accepted|resolved)">', body))
+    found = {name: html.unescape(href) for href, name in links.items()}
+    for name, expected in (("screened", total.screened), ("resolved", total.resolved)):
+        listed = leader.get(found[name]).content.decode()
+        assert f'data-testid="count">共 {expected} 件<' in listed, name
+    rows = dispute_kpis(dq, by="mediator")
+    assert len(rows) > 1 and f'data-key="{rows[0].key}"' in body
+    # a mediator's row fixes that mediator
+    mine = leader.get(f"/disputes/stats/?mediator={rows[0].key}&level=village").content.decode()
+    assert 'data-testid="mediator-filter"' in mine
+    # bad input: a clear Chinese message, never a 500; another township's area: 404
+    bad = leader.get("/disputes/stats/?since=2026-13-01")
+    assert bad.status_code == 400 and "日期格式应为" in bad.content.decode()
+    assert leader.get("/disputes/stats/disputes/?measure=weather").status_code == 400
+    assert page(cast["street"]).get("/disputes/stats/?area=640202002").status_code == 404
+    assert page(cast["dept"]).get("/disputes/stats/disputes/?measure=screened").status_code == 403
 
 
 def test_the_case_page_links_to_its_dispute(cast: dict[str, User]) -> None:

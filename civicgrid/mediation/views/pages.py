@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -87,6 +88,7 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
         "tabs": [(key, _(label), counts[key]) for key, label, _states in TABS], "tab": tab,
         "levels": Level.choices, "level": level, "page": page, "person": person,
         "rows": decorate(page.object_list), "can_report": can(user, "mediation.report"),
+        "query": urlencode({"tab": tab, "level": level}),
     })
 
 
