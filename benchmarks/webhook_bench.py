@@ -15,16 +15,12 @@ section of docs/benchmarks.md is rewritten.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
-import multiprocessing
+import http.client
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -37,82 +33,63 @@ from benchmarks import pgcluster  # noqa: E402
 from benchmarks.machine import describe, write_section  # noqa: E402
 
 
-def _serve(port: int, secrets: list[str], ok: Any, bad: Any) -> None:
-    """The receiver process: answers each POST after checking its signature, and counts.
-
-    It stands for the subscriber's own system, which in a deployment runs on another machine:
-    here it shares the two cores, so it runs at a lower CPU priority (nice 10), like the
-    delivery worker, and takes its CPU from idle time rather than from the servers.
-    """
-    os.nice(10)
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            stamp = self.headers.get("X-Civicgrid-Timestamp", "")
-            got = self.headers.get("X-Civicgrid-Signature", "")
-            good = any(hmac.compare_digest(
-                "sha256=" + hmac.new(s.encode(), stamp.encode() + b"." + body,
-                                     hashlib.sha256).hexdigest(), got)
-                for s in secrets)
-            counter = ok if good else bad
-            with counter.get_lock():
-                counter.value += 1
-            self.send_response(204 if good else 401)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
-
-
 class Receiver:
-    """A loopback webhook receiver in a process of its own (as a subscriber's system would
-    be: it must not share this process's interpreter lock with the clients), which verifies
-    each signature and counts. Started once the subscribers' secrets are known."""
+    """The loopback webhook receiver (``webhook_receiver``, under granian at nice 10) in
+    processes of its own, as a subscriber's system would be: it verifies each signature and
+    counts. Started once the subscribers' secrets are known."""
 
     def __init__(self) -> None:
         self.port = ib._free_port()
         self.secrets: list[str] = []
-        self._context = multiprocessing.get_context("spawn")  # no copy of Django's state
-        self._ok = self._context.Value("i", 0)
-        self._bad = self._context.Value("i", 0)
-        self.process: multiprocessing.Process | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/civicgrid"
 
     def start(self) -> None:
-        self.process = self._context.Process(
-            target=_serve, args=(self.port, list(self.secrets), self._ok, self._bad), daemon=True)
-        self.process.start()
+        env = {**os.environ, "WEBHOOK_BENCH_SECRETS": ",".join(self.secrets),
+               "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(
+            ["nice", "-n", "10", str(ib.BIN / "granian"), "--interface", "rsgi", "--host",
+             "127.0.0.1", "--port", str(self.port), "--workers", "1", "--log-level", "warning",
+             "benchmarks.webhook_receiver:app"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                self._counts()
                 return
             except OSError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
 
+    def _counts(self) -> list[int]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("GET", "/counts")
+            return [int(x) for x in conn.getresponse().read().split()]
+        finally:
+            conn.close()
+
+    def pids(self) -> list[int]:
+        return ib.server_pids(self.process) if self.process else []
+
     @property
     def ok(self) -> int:
-        return int(self._ok.value)
+        return self._counts()[0]
 
     @property
     def bad(self) -> int:
-        return int(self._bad.value)
+        return self._counts()[1]
+
+    @property
+    def duplicates(self) -> int:
+        return self._counts()[2]
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            self.process.join(10)
+            pgcluster.stop_processes([self.process])
 
 
 def _subscribe(receiver: Receiver, n: int) -> None:
@@ -129,17 +106,22 @@ def _subscribe(receiver: Receiver, n: int) -> None:
         receiver.secrets.append(secret)
 
 
-def _drain(timeout: float, *, poll: float = 0.5) -> tuple[int, float]:
-    """Wait until no delivery is pending or failed (any subscriber); (left, seconds waited)."""
+def _left() -> int:
+    """Timeline entries the worker has not read yet, and deliveries pending or failed."""
+    from civicgrid.webhooks import outbox
     from civicgrid.webhooks.models import Delivery, DeliveryStatus
 
-    started = time.monotonic()
     open_states = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
-    while time.monotonic() - started < timeout:
-        if not Delivery.objects.filter(status__in=open_states).exists():
-            break
+    return outbox.backlog() + Delivery.objects.filter(status__in=open_states).count()
+
+
+def _drain(timeout: float, *, poll: float = 0.5) -> tuple[int, float]:
+    """Wait until the worker has read every timeline entry and no delivery is pending or
+    failed (any subscriber); (left, seconds waited)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout and _left():
         time.sleep(poll)
-    return Delivery.objects.filter(status__in=open_states).count(), time.monotonic() - started
+    return _left(), time.monotonic() - started
 
 
 def _set_active(active: bool, *, drain_timeout: float = 120.0, settle: float | None = None
@@ -214,7 +196,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return {
             "rounds": rounds, "sent": sent, "left": left, "drain_seconds": max(drains, default=0),
             "expected": created_on * args.subscribers, "verified": receiver.ok,
-            "refused": receiver.bad, "pg": cluster.get("PG_TEST_VERSION", "PostgreSQL"),
+            "refused": receiver.bad, "duplicates": receiver.duplicates, "pg": cluster.get("PG_TEST_VERSION", "PostgreSQL"),
             "fsync": fsync, "sync_commit": sync_commit,
         }
     finally:
@@ -228,7 +210,7 @@ def _processes(cluster: dict[str, str], server: subprocess.Popen[bytes],
     """Whose CPU time a round counts (PostgreSQL's backends come and go: asked each round)."""
     postmaster = int(Path(cluster["PG_TEST_DIR"], "data", "postmaster.pid").read_text().split()[0])
     return {"servers": ib.server_pids(server), "postgres": [postmaster, *ib._children(postmaster)],
-            "worker": [worker.pid], "receiver": [receiver.process.pid] if receiver.process else []}
+            "worker": [worker.pid], "receiver": receiver.pids()}
 
 
 def _cpu(rounds: list[dict[str, Any]]) -> dict[str, float]:
@@ -273,9 +255,10 @@ Setup: as the intake benchmark (demo city of {args.grids} grids, `civicgrid serv
 {args.rounds} alternating pairs of rounds (off-on, on-off, …) of {args.seconds:g} s each, without webhooks ("off": subscribers inactive) and
 with {args.subscribers} active subscribers wanting every event of the district ("on"), while
 `civicgrid deliver-webhooks --every 1` (at its default `--nice 10`) runs beside the servers
-and a loopback receiver in a process of its own (at nice 10 too: it stands for the
-subscriber's system, which runs on another machine in a deployment) checks every signature. Each report then
-queues one delivery per subscriber in its own transaction; the worker signs and POSTs them.
+and a loopback receiver (`benchmarks/webhook_receiver.py` under granian, at nice 10 too: it
+stands for the subscriber's system, which runs on another machine in a deployment) checks
+every signature. A report writes nothing for webhooks: the worker reads the new timeline
+entries, signs and POSTs one delivery per subscriber and records them in bulk.
 Client, servers, worker and receiver share the machine's CPUs. The CPU time of each process
 group is read from /proc over each round and the draining of its deliveries.
 
@@ -288,15 +271,15 @@ group is read from /proc over each round and the draining of its deliveries.
 | civicgrid's CPU per case (servers + PostgreSQL + worker), off ÷ on: the rate ratio of a CPU-bound machine with the receiver elsewhere | {cpu_ratio:.0%} ({total_off:.2f} → {total_on:.2f} ms) |
 | per round (cases/s) | {per_round} |
 | deliveries sent / expected | {r['sent']:,} / {r['expected']:,} ({r['left']} still queued; after each "on" round the queue emptied within {r['drain_seconds']:.1f} s) |
-| signatures verified / refused by the receiver | {r['verified']:,} / {r['refused']:,} |
+| signatures verified / refused by the receiver (delivery ids received twice) | {r['verified']:,} / {r['refused']:,} ({r['duplicates']:,}) |
 
-What a delivery costs (2026-11-21): the deliveries of a report are inserted in the report's
-own transaction (no second commit: the extra fsync per report had halved the intake rate);
-the worker claims up to 200 at a time, renews its lease every third of it rather than before
-each POST and records successes 50 per statement (it used three autocommit statements per
-delivery), and it runs at nice 10, so under full load case actions come first and the queue
-drains in the gaps. The rounds' rates move with the other work on this shared machine; the
-CPU figures per case are the steadier comparison.
+What a delivery costs now (docs/adr/0008-webhooks-from-the-timeline.md): nothing in the
+report's transaction — the timeline entry is the outbox. The worker reads the entries after
+its watermark (with the gaps of ids committed out of order), builds one body per entry, signs
+it per subscriber, POSTs over keep-alive connections and writes the deliveries with their
+results in one multi-row INSERT per pass (each row written once, with two index entries), at
+nice 10. The rounds' rates move with the other work on this shared machine; the CPU figures
+per case are the steadier comparison.
 """
 
 

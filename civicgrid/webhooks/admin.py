@@ -95,7 +95,7 @@ class SubscriberAdmin(CivicModelAdmin):
 
     @admin.display(description=_("最近推送"))
     def recent_deliveries(self, obj: Subscriber) -> str:
-        rows = obj.deliveries.order_by("-created_at", "-id")[:RECENT]
+        rows = obj.deliveries.order_by("-id")[:RECENT]
         body = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             ((d.created_at.strftime("%Y-%m-%d %H:%M:%S"), d.event, d.get_status_display(),

@@ -3,43 +3,62 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.models import Case
 from civicgrid.webhooks.models import Event
+
+# the case as a subscriber sees it: codes and times, never the reporter's name or phone
+SUMMARY_KEYS = ("id", "code", "state", "channel", "source_ref", "category", "urgency", "title",
+                "area_code", "owner", "created_at", "due_at", "closed_at", "version")
+# the same, as columns of ``Case`` (what the worker reads with each timeline entry)
+SUMMARY_COLUMNS = ("id", "code", "state", "channel", "source_ref", "category__code", "urgency",
+                   "title", "area_code", "owner_id", "created_at", "due_at", "closed_at",
+                   "version")
+_TIMES = ("created_at", "due_at", "closed_at")
 
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def summary(values: Sequence[Any]) -> dict[str, Any]:
+    """The case summary from the values of ``SUMMARY_COLUMNS``, in that order."""
+    found = dict(zip(SUMMARY_KEYS, values, strict=True))
+    for key in _TIMES:
+        found[key] = _iso(found[key])
+    return found
+
+
 def case_summary(case: Case) -> dict[str, Any]:
-    """The case as a subscriber sees it: codes and times, never the reporter's name or phone."""
+    return summary([case.pk, case.code, case.state, case.channel, case.source_ref,
+                    case.category.code if case.category_id else None, case.urgency, case.title,
+                    case.area_code, case.owner_id, case.created_at, case.due_at, case.closed_at,
+                    case.version])
+
+
+def name_of(action: str, from_state: str, to_state: str) -> str | None:
+    """The webhook event a timeline entry is, or None for a note (督办, extension request …)."""
+    if action == "report":
+        return Event.CASE_CREATED.value
+    if to_state and from_state != to_state:
+        return Event.CASE_STATE_CHANGED.value
+    return None
+
+
+def timeline_event_id(entry_id: int) -> str:
+    return f"ce-{entry_id}"
+
+
+def for_timeline(*, name: str, entry_id: int, at: dt.datetime, action: str, from_state: str,
+                 to_state: str, case: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a committed timeline entry (``case``: its ``summary``)."""
     return {
-        "id": case.pk, "code": case.code, "state": case.state, "channel": case.channel,
-        "source_ref": case.source_ref, "category": case.category.code if case.category_id else None,
-        "urgency": case.urgency, "title": case.title, "area_code": case.area_code,
-        "owner": case.owner_id, "created_at": _iso(case.created_at),
-        "due_at": _iso(case.due_at), "closed_at": _iso(case.closed_at), "version": case.version,
+        "id": timeline_event_id(entry_id), "event": name, "occurred_at": _iso(at),
+        "case": case,
+        "change": {"action": action, "from_state": from_state or None, "to_state": to_state},
     }
-
-
-def for_case_event(event: CaseEvent, case: Case) -> tuple[str, str, dict[str, Any]] | None:
-    """(event name, event id, payload) for a committed timeline entry, or None to stay quiet."""
-    if event.action == "report":
-        name = Event.CASE_CREATED
-    elif event.to_state and event.from_state != event.to_state:
-        name = Event.CASE_STATE_CHANGED
-    else:
-        return None  # a note on the timeline (督办, extension request …), not a state change
-    event_id = f"ce-{event.pk}"
-    payload = {
-        "id": event_id, "event": str(name), "occurred_at": _iso(event.at),
-        "case": case_summary(case),
-        "change": {"action": event.action, "from_state": event.from_state or None,
-                   "to_state": event.to_state},
-    }
-    return str(name), event_id, payload
 
 
 def for_overdue(case: Case, *, stage: str, due_at: dt.datetime, department_id: int | None

@@ -17,6 +17,7 @@ from civicgrid.core.errors import NotFound, ValidationFailed
 from civicgrid.core.rows import insert as rows_insert
 from civicgrid.webhooks import signing
 from civicgrid.webhooks.models import Delivery, DeliveryStatus, Event, Subscriber
+from civicgrid.webhooks.transport import delivery_id
 
 
 def check_url(url: str) -> str:
@@ -63,7 +64,10 @@ def update_subscriber(*, actor: User | None, subscriber_id: int, name: str, url:
         if subscriber is None:
             raise NotFound("订阅方不存在。", code="webhook_subscriber_not_found")
         subscriber.name, subscriber.url = name.strip(), check_url(url)
-        subscriber.events, subscriber.area, subscriber.active = check_events(events), area, active
+        subscriber.events, subscriber.area = check_events(events), area
+        if active != subscriber.active:  # what the worker still reads for it (outbox)
+            subscriber.paused_at = None if active else timezone.now()
+        subscriber.active = active
         subscriber.save()
         audit.record(actor=actor, action="webhooks.subscriber.change",
                      target=f"webhooks.subscriber:{subscriber.pk}",
@@ -112,7 +116,8 @@ def wanted(*, event: str, area_code: str) -> list[Subscriber]:
 
 def enqueue(*, event: str, event_id: str, payload: dict[str, Any], area_code: str,
             now: dt.datetime | None = None) -> int:
-    """Queue one delivery per active subscriber that wants ``event`` in the case's area.
+    """Queue one delivery per active subscriber that wants ``event`` in the case's area, for
+    the worker's retry pass: events that are not on the case timeline (a deadline passed).
 
     Re-announcing the same event id queues nothing new (unique per subscriber and event).
     """
@@ -120,8 +125,9 @@ def enqueue(*, event: str, event_id: str, payload: dict[str, Any], area_code: st
     subscribers = wanted(event=event, area_code=area_code)
     if not subscribers:
         return 0
-    rows = [Delivery(subscriber_id=s.pk, event_id=event_id, event=event, payload=payload,
-                     next_attempt_at=now, created_at=now) for s in subscribers]
+    rows = [Delivery(subscriber_id=s.pk, uuid=delivery_id(s.pk, event_id), event_id=event_id,
+                     event=event, payload=payload, next_attempt_at=now, created_at=now)
+            for s in subscribers]
     rows_insert(rows, ignore_conflicts=True)  # one plain statement (core/rows.py)
     return len(rows)
 

@@ -72,8 +72,9 @@ def test_state_changes_are_pushed_and_a_tampered_body_fails_verification(  # typ
         case_services.register(actor=cast["street"], case_id=case.pk)
     with django_capture_on_commit_callbacks(execute=True):  # a note, no state change: quiet
         case_services.supervise(actor=cast["center"], case_id=case.pk, level=1, note="请尽快办理")
+    assert not Delivery.objects.exists()  # nothing written by the actions themselves
+    assert deliver_due().sent == 1
     assert Delivery.objects.count() == 1
-    deliver_due()
     [got] = receiver.received
     assert got.json["change"] == {"action": "register", "from_state": "reported",
                                   "to_state": "registered"}
@@ -123,7 +124,9 @@ def test_a_dead_receiver_ends_dead_and_its_subscriber_failing(report) -> None:  
 def test_a_success_clears_the_failing_mark_and_retry_requeues(receiver, report) -> None:  # type: ignore[no-untyped-def]
     subscriber = subscribe(receiver)
     Subscriber.objects.filter(pk=subscriber.pk).update(failing_since=timezone.now())
+    receiver.answers = [500]
     report()
+    assert deliver_due().retried == 1
     Delivery.objects.update(status=DeliveryStatus.DEAD, attempts=3)
     assert services.retry_now(actor=None, delivery_ids=Delivery.objects.values_list("pk", flat=True)) == 1
     assert deliver_due().sent == 1
@@ -134,13 +137,17 @@ def test_a_success_clears_the_failing_mark_and_retry_requeues(receiver, report) 
 def test_an_inactive_subscribers_deliveries_wait_and_go_out_when_it_is_active_again(  # type: ignore[no-untyped-def]
         receiver, report) -> None:
     subscriber = subscribe(receiver)
-    report()
-    Subscriber.objects.filter(pk=subscriber.pk).update(active=False)
+    report()  # while it is active …
+    services.update_subscriber(actor=None, subscriber_id=subscriber.pk, name=subscriber.name,
+                               url=subscriber.url, events=ALL, area=subscriber.area, active=False)
+    report()  # … and after it was switched off: not for it
     assert deliver_due(now=later(24 * 3600)).sent == 0 and not receiver.received
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0  # not claimed
-    Subscriber.objects.filter(pk=subscriber.pk).update(active=True)
+    services.update_subscriber(actor=None, subscriber_id=subscriber.pk, name=subscriber.name,
+                               url=subscriber.url, events=ALL, area=subscriber.area, active=True)
     assert deliver_due().sent == 1 and len(receiver.received) == 1
+    assert deliver_due(now=later(24 * 3600)).sent == 0
 
 
 def test_redirects_to_another_host_are_not_followed(receiver, report) -> None:  # type: ignore[no-untyped-def]
@@ -173,6 +180,7 @@ def test_only_subscribers_of_the_case_area_and_event_get_it(receiver, report) ->
     subscribe(None, url="http://127.0.0.1:9/x", area="640202002", name="别的街道")
     subscribe(None, url="http://127.0.0.1:9/y", events=["case.deadline_passed"], name="只要超期")
     report()
+    assert deliver_due().sent == 1
     assert list(Delivery.objects.values_list("subscriber__name", flat=True)) == ["长胜街道小程序"]
 
 
@@ -198,24 +206,29 @@ def test_deadline_passed_comes_from_the_tick(receiver, report, django_capture_on
     assert got.json["case"]["code"] == case.code
 
 
-def test_a_broken_subscriber_row_never_fails_the_action(report, caplog) -> None:  # type: ignore[no-untyped-def]
-    subscriber = subscribe(None, url="http://127.0.0.1:9/x")
-    Subscriber.objects.filter(pk=subscriber.pk).update(events=7)  # not a list: enqueue raises
-    with caplog.at_level(logging.ERROR, logger="civicgrid.webhooks"):
-        case = report()
+def test_a_broken_subscriber_row_stops_neither_the_action_nor_the_others(  # type: ignore[no-untyped-def]
+        receiver, report, caplog) -> None:
+    broken = subscribe(None, url="http://127.0.0.1:9/x", name="坏的订阅")
+    Subscriber.objects.filter(pk=broken.pk).update(events=7)  # not a list
+    subscribe(receiver)
+    case = report()
     assert Case.objects.filter(pk=case.pk).exists()
     assert CaseEvent.objects.filter(case=case, action="report").count() == 1
-    assert "could not be queued" in caplog.text
-    assert not Delivery.objects.exists()
+    with caplog.at_level(logging.ERROR, logger="civicgrid.webhooks"):
+        assert deliver_due().sent == 1
+    assert "not a list" in caplog.text
+    assert list(Delivery.objects.values_list("subscriber__name", flat=True)) == ["12345 热线系统"]
 
 
-def test_deliveries_are_queued_with_the_action_and_roll_back_with_it(cast) -> None:  # type: ignore[no-untyped-def]
-    subscribe(None, url="http://127.0.0.1:9/x")
+def test_an_action_writes_nothing_for_webhooks_and_a_rolled_back_one_sends_nothing(  # type: ignore[no-untyped-def]
+        cast, receiver) -> None:
+    subscribe(receiver)
     with pytest.raises(RuntimeError), transaction.atomic():
         case = reported(cast)
-        assert Delivery.objects.filter(event=Event.CASE_CREATED).count() == 1  # before any commit
+        assert not Delivery.objects.exists()  # nothing in the action's transaction
         raise RuntimeError("the action fails after its timeline entry")
-    assert not Case.objects.filter(pk=case.pk).exists() and not Delivery.objects.exists()
+    assert not Case.objects.filter(pk=case.pk).exists()
+    assert deliver_due().sent == 0 and not Delivery.objects.exists() and not receiver.received
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x", "file:///etc/passwd", "127.0.0.1:80/x",

@@ -36,6 +36,6 @@ class Command(BaseCommand):
             report = deliver_due(limit=limit)
             if not every or report.sent or report.retried or report.dead:
                 self.stdout.write(f"推送成功 {report.sent}；待重试 {report.retried}；放弃 {report.dead}")
-            return report.sent + report.retried + report.dead >= limit  # a full batch: go on
+            return report.more  # a full batch: go on
 
         worker.run(once, every=every, stderr=self.stderr, label="推送")
