@@ -109,3 +109,8 @@ def test_a_major_risk_dispute_alerts_the_leader_at_once(site, new_context, scree
     leader.goto(site + "/disputes/stats/")
     expect(leader.get_by_test_id("levels")).to_be_visible()
     leader.screenshot(path=str(screenshot_dir / "mediation-3-leader-stats.png"), full_page=True)
+    # a number opens exactly the disputes behind it
+    resolved = leader.get_by_test_id("resolved").inner_text()
+    with leader.expect_navigation():
+        leader.get_by_test_id("resolved").click()
+    expect(leader.get_by_test_id("count")).to_contain_text(f"共 {resolved} 件")
