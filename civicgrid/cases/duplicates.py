@@ -21,6 +21,7 @@ from django.utils import timezone
 from civicgrid.accounts.models import User
 from civicgrid.cases.models import OPEN_STATES, Case
 from civicgrid.cases.selectors import visible_sql
+from civicgrid.core.bound import bound_cursor
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 DEFAULT_RADIUS_M = 250
@@ -94,7 +95,7 @@ def _nearest_rows(user: User | None, case: Case, since: dt.datetime, k_lng: floa
     params = (*visible_params, case.pk, case.category_id, *_OPEN,
               connection.ops.adapt_datetimefield_value(since), *box,
               case.lng, k_lng, case.lng, k_lng, case.lat, k_lat, case.lat, k_lat, limit)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if connection.vendor == "sqlite":  # raw SQLite rows: timestamps as naive UTC datetimes

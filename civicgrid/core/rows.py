@@ -26,6 +26,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Field, Model
 
+from civicgrid.core.bound import bound_cursor
+
 
 def insert(rows: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
     """Insert new ``rows`` of one model; each gets its primary key (unless ``ignore_conflicts``,
@@ -87,7 +89,7 @@ def insert_family(parent: Model, children: Sequence[tuple[Model, str]]) -> None:
         parts.append(f"c{index} AS ({_into(child._meta.db_table, columns)} VALUES ({', '.join(values)})"
                      f" RETURNING {quote(child_pk.column)})")
         returned.append(_key_of(f"c{index}", quote(child_pk.column)))
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT {', '.join(returned)}", params)
         keys = cursor.fetchone()
     _stored(parent, keys[0])
