@@ -26,6 +26,8 @@ from civicgrid.core.bound import bound_cursor
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 DEFAULT_RADIUS_M = 250
 FIELDS = ("id", "code", "title", "state", "lng", "lat", "created_at")  # what callers show
+_LOADED = [f.attname for f in Case._meta.concrete_fields if f.attname in FIELDS]  # model order
+_ORDER = [FIELDS.index(name) for name in _LOADED]
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ def similar_open_candidates(*, user: User | None, case: Case, limit: int = 10,
         if distance <= radius:
             found.append((distance, -row[6].timestamp(), row[0], row))
     found.sort()
-    return [Candidate(Case(**dict(zip(FIELDS, row, strict=True))), distance)
+    # loaded as the ORM loads a row with the other fields deferred (read on access)
+    return [Candidate(Case.from_db(DEFAULT_DB_ALIAS, _LOADED, [row[i] for i in _ORDER]), distance)
             for distance, _newer, _pk, row in found[:limit]]
 
 
