@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -75,6 +76,9 @@ class Cleaner:
         self._load_categories()
         self._load_areas()
         self._text_positions = [self.columns.get(name, -1) for name in TEXT_FIELDS]
+        self._width = max(self._text_positions) + 1
+        # the text cells of a row padded to ``_width`` and with "" appended (a missing column: -1)
+        self._texts = operator.itemgetter(*self._text_positions)
         self._categories: dict[str, Category | None] = {}
         self._places: dict[tuple[str, str], str] = {}
 
@@ -212,11 +216,12 @@ class Cleaner:
     def clean(self, number: int, cells: list[Any]) -> Row:
         if cells and isinstance(cells[0], ValueError):
             raise RowError("invalid_row", str(cells[0]))
-        n = len(cells)
+        short = self._width - len(cells)
         # the text cells once, as ``_text`` reads them
         (ref, description, title, phone, category_text, urgency_text, address,
-         area_text, status, reporter_name) = (
-            _plain(cells[i]) if 0 <= i < n else "" for i in self._text_positions)
+         area_text, status, reporter_name) = [
+            v.strip() if v.__class__ is str and "\x00" not in v else _plain(v)
+            for v in self._texts([*cells, *[""] * short, ""] if short > 0 else [*cells, ""])]
         if not ref:
             raise RowError("required", "缺少工单编号。")
         if len(ref) > 64:

@@ -61,7 +61,7 @@ def _csv(data: IO[bytes]) -> Table:
                 yield number, [ValueError(f"CSV 格式错误：{exc}")]
                 continue
             number += 1
-            if any(c.strip() for c in cells):
+            if "".join(cells).strip():  # a row of empty or blank cells is skipped
                 yield number, cells
 
     return Table(headers, rows(), None)

@@ -40,7 +40,7 @@ from civicgrid.core import audit
 from civicgrid.core.errors import PermissionDenied, ValidationFailed
 from civicgrid.core.transactions import write_transaction
 
-CHUNK = 20_000
+CHUNK = 5_000  # small enough that the writers start early and the last chunk ends soon
 # case codes in bulk: random bytes mapped onto the intake's alphabet (bytes past the last whole
 # multiple of its length are dropped, so every character is equally likely)
 _USABLE = 256 - 256 % len(CODE_ALPHABET)
