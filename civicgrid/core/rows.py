@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field, Model
 
 from civicgrid.core.bound import bound_cursor
@@ -40,7 +40,8 @@ def insert(rows: Sequence[Model], *, ignore_conflicts: bool = False) -> None:
     auto_pk = all(getattr(row, pk.attname) is None for row in rows)
     fields = _columns(rows[0], auto_pk)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy looks it up per attribute
+    params = [f.get_db_prep_save(f.pre_save(row, True), db) for row in rows for f in fields]
     sql = f"{_into(meta.db_table, fields)} VALUES {', '.join([one] * len(rows))}"
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
@@ -121,7 +122,7 @@ def _values(row: Model, auto_pk: bool, link: Field[Any, Any] | None, link_sql: s
 
 def _prepared(row: Model, field: Field[Any, Any]) -> Any:
     """The value Django's save would send for ``field`` of a new ``row``."""
-    return field.get_db_prep_save(field.pre_save(row, True), connection)
+    return field.get_db_prep_save(field.pre_save(row, True), connections[DEFAULT_DB_ALIAS])
 
 
 def _into(table: str, fields: Sequence[Field[Any, Any]]) -> str:
