@@ -8,9 +8,9 @@ area code × category × channel × department). Every cut exists per day (grain
 per month (``m``, period = the 1st) and per year (``y``, period = 1 January); open cases are
 kept per deadline day (grain ``o``).
 
-``contributions(fact)`` (the worker) and ``rebuild_statements()`` (SQL over all facts) say
-the same thing twice, once per path; ``civicgrid rollups check`` compares both with a
-brute-force count over the cases.
+``contributions(fact)`` (the worker) and ``rollup_arrays.Sums`` (the rebuild, over all facts
+as arrays) say the same thing twice, once per path (tested equal); ``civicgrid rollups check``
+compares the rollups with a brute-force count over the cases.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from civicgrid.stats.models import MEASURES, CaseFact
+from civicgrid.stats.models import CaseFact
 
 DIMS = ("category_id", "channel", "department_id")
 EMPTY = {"category_id": 0, "channel": "", "department_id": 0}
@@ -106,53 +106,3 @@ def delta(old: CaseFact | None, new: CaseFact | None,
     for key in [k for k, v in total.items() if not any(v.values())]:
         del total[key]
     return total
-
-
-# --- the same, as SQL over every fact (``rollups rebuild``) --------------------------------
-
-def _trunc_sql(vendor: str, unit: str, column: str) -> str:
-    if vendor == "postgresql":
-        return f"CAST(date_trunc('{unit}', {column}) AS date)"
-    return f"date({column}, 'start of {unit}')"
-
-
-def _int(expr: str) -> str:
-    return f"CASE WHEN {expr} THEN 1 ELSE 0 END"
-
-
-def _branch(cut: Cut, level: int | None, grain: str, period: str, where: str,
-            values: dict[str, str], fact_table: str) -> str:
-    area = "area" if level is None else f"substr(area, 1, {level})"
-    lvl = "length(area)" if level is None else str(level)
-    dims = [f"{d if d in cut.dims else (repr('') if d == 'channel' else '0')} AS {d}" for d in DIMS]
-    measures = [f"{values.get(m, '0')} AS {m}" for m in MEASURES]
-    cond = [where] + ([f"length(area) >= {level}"] if level is not None else [])
-    return (f"SELECT '{cut.name}' AS cut, '{grain}' AS grain, {lvl} AS level, {period} AS period, "  # noqa: S608 - module constants only
-            f"{area} AS area, {', '.join(dims)}, {', '.join(measures)} "
-            f"FROM {fact_table} WHERE {' AND '.join(cond)}")
-
-
-def rebuild_statements(vendor: str, fact_table: str, rollup_table: str) -> list[str]:
-    statements = []
-    columns = ["cut", "grain", "level", "period", "area", *DIMS, *MEASURES]
-    for cut in CUTS:
-        for level in cut.levels or (None,):
-            branches = []
-            for column, measures in DATED.items():
-                values = {m: ("1" if f is None else (f if f == "handle_seconds" or f == "handle_count"
-                                                      else _int(f)))
-                          for m, f in measures}
-                where = f"{column} IS NOT NULL"
-                branches.append(_branch(cut, level, "d", column, where, values, fact_table))
-                for grain, unit in (("m", "month"), ("y", "year")):
-                    branches.append(_branch(cut, level, grain, _trunc_sql(vendor, unit, column), where,
-                                            values, fact_table))
-            branches.append(_branch(cut, level, "o", OPEN_DATE, f"{OPEN_DATE} IS NOT NULL",
-                                    {"open": "1"}, fact_table))
-            keys = ", ".join(columns[:8])
-            sums = ", ".join(f"SUM({m})" for m in MEASURES)
-            statements.append(
-                f"INSERT INTO {rollup_table} ({', '.join(columns)}) "  # noqa: S608
-                f"SELECT {keys}, {sums} FROM ({' UNION ALL '.join(branches)}) AS contributions "
-                f"GROUP BY {keys}")
-    return statements

@@ -108,22 +108,32 @@ class Computed:
     def day(self, times: np.ndarray) -> np.ndarray:
         return self.span.day(times)
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The fact columns as arrays: the dates as indexes of local days in ``span`` (NONE:
+        none; the open day NONE with ``open_no_due`` for an open case without deadline)."""
+        c = self.cols
+        return {
+            "created_day": self.day(c.created), "registered_day": self.day(c.registered),
+            "handled_day": self.day(c.handled), "reworked": self.reworked,
+            "closed_day": np.where(self.closed, self.day(c.closed), NONE),
+            "closed_on_time": self.closed & c.closed_on_time, "verified_on_time": self.verified,
+            "handle_seconds": self.handle_seconds, "handle_count": self.handle_count,
+            "rated": self.rated, "satisfied": self.satisfied, "open_due_day": self.open_day,
+        }
+
     def rows(self) -> list[tuple[Any, ...]]:
         """One tuple per case in ``FACT_FIELDS`` order (what ``CaseFact`` stores)."""
-        days, c = self.span.dates, self.cols
+        days, c, a = self.span.dates, self.cols, self.arrays()
 
         def dates(index: np.ndarray) -> list[dt.date | None]:
             return [days[i] for i in index.tolist()]  # NONE (−1) → None
 
         open_days = [NO_DUE if no_due else day for day, no_due in
-                     zip(dates(self.open_day), self.open_no_due.tolist(), strict=True)]
+                     zip(dates(a["open_due_day"]), self.open_no_due.tolist(), strict=True)]
         return list(zip(
             c.id.tolist(), c.area, c.category.tolist(), c.channel, self.department,
-            dates(self.day(c.created)), dates(self.day(c.registered)), dates(self.day(c.handled)),
-            self.reworked.tolist(), dates(np.where(self.closed, self.day(c.closed), NONE)),
-            (self.closed & c.closed_on_time).tolist(), self.verified.tolist(),
-            self.handle_seconds.tolist(), self.handle_count.tolist(), self.rated.tolist(),
-            self.satisfied.tolist(), open_days, strict=True))
+            *(dates(a[f]) if f.endswith("_day") else a[f].tolist() for f in FACT_FIELDS[5:-1]),
+            open_days, strict=True))
 
 
 def _verify_limits(cols: Columns, ref: Reference, needed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,8 @@ events and are folded the same way; after a load of millions ``rollups rebuild``
 
 **Rebuild** recomputes every fact (``facts.compute`` over chunks of 100,000 cases read as
 arrays: the same definition the fold uses), writes them with binary COPY (PostgreSQL) /
-``executemany`` (SQLite), the rollups from them in SQL, and sets the watermark to the newest
+``executemany`` (SQLite), sums them into the rollup rows as arrays as well
+(``rollup_arrays``: what ``cuts.contributions`` says per fact) and writes those, and sets the watermark to the newest
 event id (taken before the facts are read, so nothing is lost).
 """
 
@@ -50,6 +51,7 @@ from civicgrid.stats.facts import (
     same,
 )
 from civicgrid.stats.models import MEASURES, CaseFact, FoldState, Rollup
+from civicgrid.stats.rollup_arrays import Sums
 
 STATE_NAME = "cases"
 COLUMNS = ["cut", "grain", "level", "period", "area", *cuts.DIMS]
@@ -181,9 +183,7 @@ class RebuildReport:
 
 
 def rebuild(*, chunk: int = 100_000) -> RebuildReport:
-    """Recompute every fact and every rollup row (one transaction): the facts a chunk of cases
-    at a time as arrays (``facts.compute``), written as the import writes rows (binary COPY /
-    executemany), then the rollups from the facts in SQL."""
+    """Recompute every fact and every rollup row (one transaction; see the module text)."""
     with write_transaction():
         state = FoldState.objects.select_for_update().filter(name=STATE_NAME).first() or _state()
         watermark = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -193,17 +193,19 @@ def rebuild(*, chunk: int = 100_000) -> RebuildReport:
         recent = CaseEvent.objects.filter(at__gte=since).aggregate(low=Min("id"))["low"]
         CaseFact.objects.all().delete()
         Rollup.objects.all().delete()
-        count, last, ref = 0, 0, Reference()
-        table = Table(CaseFact, FACT_FIELDS, timezone.now())
+        count, last, ref, sums = 0, 0, Reference(), Sums()
+        facts = Table(CaseFact, FACT_FIELDS, timezone.now())
         with collector_paused():
             while len(cols := read_after(last, chunk)):
                 first, last = int(cols.id[0]), int(cols.id[-1])
-                count += table.write(compute(cols, lead_departments_between(first, last), ref).rows())
+                computed = compute(cols, lead_departments_between(first, last), ref)
+                count += facts.write(computed.rows())
+                sums.add(computed)
+            table = Table(Rollup, COLUMNS + list(MEASURES), timezone.now())
+            for rows in sums.rows():
+                table.write(rows)
         qn = connection.ops.quote_name
         with connection.cursor() as cursor:
-            for sql in cuts.rebuild_statements(connection.vendor, qn(CaseFact._meta.db_table),
-                                               qn(Rollup._meta.db_table)):
-                cursor.execute(sql)
             # millions of new rows: give the planner fresh statistics at once (autovacuum
             # would only get to it later, and the KPI reads are planned on them)
             for model in (CaseFact, Rollup):
