@@ -110,16 +110,27 @@ def period_between(since: dt.date | None, until: dt.date | None) -> Period | Non
     return Period(start, end)
 
 
-def query(user: User | None, *, since: dt.date | None = None, until: dt.date | None = None,
-          area: str = "", level: str = "", dispute_type: str = "",
-          mediator: int | None = None) -> DisputeQuery:
+def checked_cuts(level: str = "", dispute_type: str = "", mediator: str | int | None = None
+                 ) -> dict[str, Any]:
+    """The level, type and mediator filters, checked (a bad one is a ``ValidationFailed``)."""
     if level and level not in Level.values:
         raise ValidationFailed("调解层级无效。", code="invalid_level", fields={"level": Level.values})
     if dispute_type and dispute_type not in DisputeType.values:
         raise ValidationFailed("纠纷类型无效。", code="invalid_type", fields={"type": DisputeType.values})
+    if isinstance(mediator, str):
+        if mediator and not (mediator.isdigit() and int(mediator) < 2**63):
+            raise ValidationFailed("调解员编号应为整数（无调解员为 0）。", code="invalid_mediator",
+                                   fields={"mediator": [mediator]})
+        mediator = int(mediator) if mediator else None
+    return {"level": level, "dispute_type": dispute_type, "mediator": mediator}
+
+
+def query(user: User | None, *, since: dt.date | None = None, until: dt.date | None = None,
+          area: str = "", level: str = "", dispute_type: str = "",
+          mediator: str | int | None = None) -> DisputeQuery:
     return DisputeQuery(prefixes=_narrow(scope_prefixes(user), area.strip()),
-                        period=period_between(since, until), level=level,
-                        dispute_type=dispute_type, mediator=mediator)
+                        period=period_between(since, until),
+                        **checked_cuts(level, dispute_type, mediator))
 
 
 # --- rollup reads --------------------------------------------------------------------------

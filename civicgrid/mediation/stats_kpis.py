@@ -4,8 +4,10 @@ Each answers (numerator, denominator) for the command centre's query — its per
 area prefixes (the reader's ``dashboard.view`` scope narrowed to the area asked for, any level
 and everything below it) — from the dispute rollups (``mediation.kpis``; counted in the period
 the dispute was registered). The case filters category/channel/department do not apply to
-disputes. A click on a number opens the disputes behind it (``/disputes/stats/disputes/``),
-the per-level and per-type/mediator cuts are on ``/disputes/stats/`` over the same rollups.
+disputes; ``dispute_level``, ``dispute_type`` and ``dispute_mediator`` (0: none yet) cut the
+dispute KPIs (``KpiQuery.extra``) and not the case ones. A click on a number opens the
+disputes behind it (``/disputes/stats/disputes/``, same filters); the groupings by level,
+type, township, village and mediator are on ``/disputes/stats/`` over the same rollups.
 Registered by ``MediationConfig.ready``.
 """
 
@@ -19,14 +21,25 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
-from civicgrid.mediation.kpis import DisputeQuery, sums
+from civicgrid.mediation.kpis import DisputeQuery, checked_cuts, sums
 
 Source = Callable[[Any], tuple[float, float | None]]
 
 
+# the command centre's query parameters that cut the dispute KPIs (``KpiQuery.extra``)
+EXTRA = {"dispute_level": "level", "dispute_type": "dispute_type", "dispute_mediator": "mediator"}
+# … and the same filters on the dispute pages
+PAGE_PARAMS = {"dispute_level": "level", "dispute_type": "type", "dispute_mediator": "mediator"}
+
+
+def _cuts(q: Any) -> dict[str, Any]:
+    given = dict(getattr(q, "extra", ()))
+    return checked_cuts(**{EXTRA[k]: v for k, v in given.items() if k in EXTRA})
+
+
 def query_of(q: Any) -> DisputeQuery:
     """The dispute query of a command-centre query (``stats.selectors.KpiQuery``)."""
-    return DisputeQuery(prefixes=tuple(q.prefixes), period=q.period)
+    return DisputeQuery(prefixes=tuple(q.prefixes), period=q.period, **_cuts(q))
 
 
 def _ratio(numerators: tuple[str, ...], denominator: str) -> Source:
@@ -47,6 +60,13 @@ def _watched(q: Any) -> tuple[float, float | None]:
     from civicgrid.mediation.selectors import watch_list
 
     qs = watch_list(q.user)
+    cuts = _cuts(q)
+    if cuts["level"]:
+        qs = qs.filter(level=cuts["level"])
+    if cuts["dispute_type"]:
+        qs = qs.filter(dispute_type=cuts["dispute_type"])
+    if cuts["mediator"] is not None:
+        qs = qs.filter(mediator_id=cuts["mediator"] or None)
     return float((qs.filter(area_code__startswith=q.area) if q.area else qs).count()), None
 
 
@@ -61,6 +81,7 @@ def _behind(measure: str | None) -> Callable[[Any], str]:
                   "until": (q.period.end + dt.timedelta(days=1)).isoformat()}
         if q.area:
             params["area"] = q.area
+        params.update({PAGE_PARAMS[k]: v for k, v in getattr(q, "extra", ()) if k in PAGE_PARAMS})
         if measure is None:
             return reverse("mediation:stats") + "?" + urlencode(params)
         return reverse("mediation:behind") + "?" + urlencode({"measure": measure, **params})
@@ -69,6 +90,9 @@ def _behind(measure: str | None) -> Callable[[Any], str]:
 
 def register_kpis() -> None:
     from civicgrid.stats.kpis import COUNT, RATE, Kpi, register
+    from civicgrid.stats.selectors import EXTRA_FILTERS
+
+    EXTRA_FILTERS.update(EXTRA)
 
     # counts and rates open the dispute pages (drill_url), not a list of cases
     register(Kpi("dispute_high_risk_open", gettext_noop("高风险纠纷（未结）"), COUNT,

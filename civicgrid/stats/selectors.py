@@ -40,6 +40,7 @@ class KpiQuery:
     category_ids: tuple[int, ...] = ()
     channel: str = ""
     department: int | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # other apps' filters (``EXTRA_FILTERS``), as given
 
     def shifted(self, period: Period) -> KpiQuery:
         return replace(self, period=period)
@@ -52,7 +53,13 @@ class KpiQuery:
                             ("channel", self.channel), ("department", self.department)):
             if value:
                 out[name] = str(value)
+        out.update(self.extra)
         return out
+
+
+# query parameters that other apps' KPI sources read from ``KpiQuery.extra`` (and validate
+# themselves), e.g. mediation's dispute_level / dispute_type / dispute_mediator
+EXTRA_FILTERS: set[str] = set()
 
 
 def _date(raw: str, name: str) -> dt.date | None:
@@ -127,9 +134,11 @@ def kpi_query(user: User | None, params: Mapping[str, Any], *, today: dt.date | 
     if channel and channel not in Channel.values:
         raise ValidationFailed("来源渠道无效。", code="invalid_channel", fields={"channel": [channel]})
     department = _int(params.get("department", ""), "department", "部门")
+    extra = tuple((name, str(params.get(name)).strip()) for name in sorted(EXTRA_FILTERS)
+                  if str(params.get(name) or "").strip())
     return KpiQuery(user=user, period=period, kind=kind, prefixes=_narrow(prefixes, area),
                     area=area, category=category, category_ids=category_ids, channel=channel,
-                    department=department)
+                    department=department, extra=extra)
 
 
 # --- rollup reads --------------------------------------------------------------------------

@@ -49,13 +49,10 @@ def query_of(user: Any, params: Mapping[str, str]) -> tuple[kpis.DisputeQuery, d
     """The query of the page's parameters, and those parameters as given (for links)."""
     given = {k: (params.get(k) or "").strip() for k in FILTERS}
     given = {k: v for k, v in given.items() if v}
-    mediator = given.get("mediator", "")
-    if mediator and not mediator.isdigit():
-        raise ValidationFailed(_("调解员无效。"), code="invalid_mediator", fields={"mediator": [mediator]})
     dq = kpis.query(user, since=_date(given.get("since", ""), "since"),
                     until=_date(given.get("until", ""), "until"), area=given.get("area", ""),
                     level=given.get("level", ""), dispute_type=given.get("type", ""),
-                    mediator=int(mediator) if mediator else None)
+                    mediator=given.get("mediator", ""))
     return dq, given
 
 
