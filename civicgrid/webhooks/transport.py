@@ -19,7 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httptools
 from django.conf import settings
@@ -77,8 +77,9 @@ class _Answer:
 
     def __init__(self) -> None:
         self.location: str | None = None
-        self.headers_done = self.complete = False
+        self.headers_done = self.complete = self.keep_alive = False
         self.size = 0
+        self.parser = httptools.HttpResponseParser(self)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if name.lower() == b"location":
@@ -92,6 +93,8 @@ class _Answer:
 
     def on_message_complete(self) -> None:
         self.complete = True
+        # asked now: once the message is complete the parser starts over and says False
+        self.keep_alive = self.parser.should_keep_alive()
 
 
 class Connection:
@@ -111,7 +114,7 @@ class Connection:
         """(status, Location, whether the connection may be used again)."""
         self.sock.sendall(request)
         answer = _Answer()
-        parser = httptools.HttpResponseParser(answer)
+        parser = answer.parser
         while not answer.complete and answer.size <= MAX_ANSWER:
             data = self.sock.recv(65536)
             if not data:
@@ -119,8 +122,7 @@ class Connection:
                     break
                 raise ConnectionError("the receiver closed the connection without an answer")
             parser.feed_data(data)
-        keep = answer.complete and parser.should_keep_alive()
-        return parser.get_status_code(), answer.location, keep
+        return parser.get_status_code(), answer.location, answer.keep_alive
 
     def close(self) -> None:
         self.sock.close()
@@ -158,35 +160,50 @@ class Connections:
         self.open.clear()
 
 
-def _request(parts: SplitResult, content: bytes, head: dict[str, str]) -> bytes:
-    """The POST as bytes: request line, Host, the headers, Content-Length, the body."""
-    host = parts.hostname or ""
-    host = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
-    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_SAFE)
-    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{parts.port}" if parts.port else f"Host: {host}",
-             *(f"{k}: {v}" for k, v in head.items()), f"Content-Length: {len(content)}", "", ""]
-    if any(_CONTROL.search(line) for line in lines):
-        raise ValueError("control characters in the URL or a header")
-    return "\r\n".join(lines).encode("latin-1") + content
+Target = tuple[str, str, "int | None", str]  # scheme, host, port, request line and Host
 
 
-def _exchange(connections: Connections, url: str, content: bytes, head: dict[str, str]
-              ) -> tuple[int, str | None]:
+@functools.lru_cache(maxsize=1024)
+def _target(url: str) -> Target:
+    """Where a URL's POST goes, and the first lines of the request (path percent-encoded,
+    host in IDNA); a ValueError for anything but a plain http(s) URL. Cached: a pass sends
+    to the same few URLs again and again."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    request = _request(parts, content, head)
+    host, port = parts.hostname or "", parts.port  # a bad port is a ValueError too
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError(f"not an http(s) URL: {url[:200]}")
+    name = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_SAFE)
+    if _CONTROL.search(name + path) or " " in name:
+        raise ValueError(f"control characters in the URL: {url[:200]!r}")
+    return parts.scheme, host, port, (f"POST {path} HTTP/1.1\r\n"
+                                      f"Host: {name}{f':{port}' if port else ''}\r\n")
+
+
+def _request(target: Target, content: bytes, head: dict[str, str]) -> bytes:
+    """The POST as bytes: request line, Host, the headers, Content-Length, the body."""
+    if any(_CONTROL.search(k + v) for k, v in head.items()):
+        raise ValueError("control characters in a header")
+    lines = "".join(f"{k}: {v}\r\n" for k, v in head.items())
+    return (f"{target[3]}{lines}Content-Length: {len(content)}\r\n\r\n".encode("latin-1")
+            + content)
+
+
+def _exchange(connections: Connections, target: Target, content: bytes, head: dict[str, str]
+              ) -> tuple[int, str | None]:
+    scheme, host, port, _ = target
+    request = _request(target, content, head)
     for attempt in (0, 1):
-        reused = (parts.scheme, host, parts.port) in connections.open
+        reused = (scheme, host, port) in connections.open
         try:
-            conn = connections.get(parts.scheme, host, parts.port)
-            status, location, keep = conn.exchange(request)
+            status, location, keep = connections.get(scheme, host, port).exchange(request)
         except (OSError, httptools.HttpParserError):
-            connections.drop(parts.scheme, host, parts.port)
+            connections.drop(scheme, host, port)
             if reused and attempt == 0:
                 continue  # the receiver closed an idle keep-alive connection: once more, fresh
             raise
         if not keep:
-            connections.drop(parts.scheme, host, parts.port)
+            connections.drop(scheme, host, port)
         return status, location
     raise ConnectionError("unreachable")
 
@@ -196,23 +213,26 @@ def post(url: str, content: bytes, head: dict[str, str], *,
     """One signed POST; 307/308 to the same origin are followed, other redirects are not."""
     own = connections is None
     connections = connections or Connections()
-    origin = urlsplit(url)
     try:
+        try:
+            target = _target(url)
+        except ValueError as exc:
+            return Outcome(None, str(exc))
+        origin = target[:3]
         for _hop in range(MAX_REDIRECTS + 1):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                return Outcome(None, f"not an http(s) URL: {url[:200]}")
             try:
-                status, location = _exchange(connections, url, content, head)
+                status, location = _exchange(connections, target, content, head)
             except (OSError, ValueError, httptools.HttpParserError) as exc:
                 return Outcome(None, f"{type(exc).__name__}: {exc}"[:1000])
             if status in (307, 308) and location:
-                target = urlsplit(urljoin(url, location))
-                if (target.scheme, target.hostname, target.port) != (
-                        origin.scheme, origin.hostname, origin.port):
+                url = urljoin(url, location)
+                try:
+                    target = _target(url)
+                except ValueError as exc:
+                    return Outcome(status, f"redirect not followed: {exc}"[:1000])
+                if target[:3] != origin:
                     return Outcome(status,
                                    f"redirect to another host not followed: {location[:200]}")
-                url = target.geturl()
                 continue
             if 300 <= status < 400:
                 return Outcome(status, f"redirect not followed: {(location or '')[:200]}")

@@ -21,6 +21,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     signature_ok: bool
+    path: str = ""
 
     @property
     def json(self) -> dict[str, Any]:
@@ -33,7 +34,9 @@ class Receiver:
     answers: list[int] = field(default_factory=list)  # statuses to answer in turn; then 200
     redirect_to: str = ""
     delay: float = 0.0  # seconds to wait before answering (a slow receiver)
+    keep_alive: bool = False  # answer as HTTP/1.1 with a body, keeping the connection open
     received: list[Received] = field(default_factory=list)
+    connections: set[int] = field(default_factory=set)  # the client ports seen
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -54,10 +57,14 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if self.keep_alive else "HTTP/1.0"
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                receiver.connections.add(self.client_address[1])
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = dict(self.headers.items())
-                receiver.received.append(Received(headers, body, receiver.verify(headers, body)))
+                receiver.received.append(Received(headers, body, receiver.verify(headers, body),
+                                                  self.path))
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 if receiver.redirect_to:
@@ -66,8 +73,10 @@ class Receiver:
                 else:
                     status = receiver.answers.pop(0) if receiver.answers else 200
                     self.send_response(status)
-                self.send_header("Content-Length", "0")
+                answer = b'{"received": true}' if receiver.keep_alive else b""
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, *args: Any) -> None:
                 pass

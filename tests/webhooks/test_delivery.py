@@ -251,3 +251,24 @@ def test_the_command_steps_back_for_case_actions(db, monkeypatch) -> None:  # ty
     call_command("deliver_webhooks")
     call_command("deliver_webhooks", nice=0)
     assert lowered == [10]
+
+
+def test_one_kept_alive_connection_carries_a_whole_pass(report) -> None:  # type: ignore[no-untyped-def]
+    receiver = Receiver(keep_alive=True).start()
+    try:
+        subscribe(receiver)
+        for _ in range(3):
+            report()
+        assert deliver_due().sent == 3
+        assert len(receiver.received) == 3 and all(r.signature_ok for r in receiver.received)
+        assert len(receiver.connections) == 1  # the answers' bodies were read to the end
+    finally:
+        receiver.stop()
+
+
+def test_a_url_with_chinese_in_its_path_is_sent_percent_encoded(receiver, report) -> None:  # type: ignore[no-untyped-def]
+    subscribe(receiver, url=receiver.url + "/热线?系统=12345")
+    report()
+    assert deliver_due().sent == 1
+    [got] = receiver.received
+    assert got.path == "/hooks/civicgrid/%E7%83%AD%E7%BA%BF?%E7%B3%BB%E7%BB%9F=12345"

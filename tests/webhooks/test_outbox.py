@@ -60,6 +60,23 @@ def test_a_pass_that_fails_before_recording_is_redone_with_the_same_delivery_ids
     assert deliver_due().sent == 0  # and no more
 
 
+def test_deliveries_recorded_by_a_pass_that_lost_the_cursor_are_kept_once(  # type: ignore[no-untyped-def]
+        receiver, cast) -> None:
+    """A pass that lost its lease records what it sent but leaves the cursor where it was; the
+    pass that took over sends the same events and records them again: one row each stays."""
+    subscribe(receiver)
+    before = Cursor.objects.get_or_create(name=outbox.NAME)[0].watermark
+    reported(cast)
+    reported(cast)
+    assert deliver_due().sent == 2
+    first = list(Delivery.objects.order_by("event_id").values_list("event_id", "uuid", "status"))
+    Cursor.objects.update(watermark=before)  # the cursor as the losing pass left it
+    assert deliver_due().sent == 2  # sent again, written again: the rows already there stay
+    assert list(Delivery.objects.order_by("event_id").values_list("event_id", "uuid", "status")
+                ) == first
+    assert sorted(ids_received(receiver).values()) == [2, 2]
+
+
 def test_a_worker_that_died_holding_the_cursor_is_taken_over_after_its_lease(  # type: ignore[no-untyped-def]
         receiver, cast, settings) -> None:
     settings.WEBHOOK_LEASE_SECONDS = 60
