@@ -179,64 +179,6 @@ class Codes:
         return codes
 
 
-@contextmanager
-def _indexes_rebuilt(models: list[Any]) -> Iterator[None]:
-    """Drop the non-unique indexes (and, PostgreSQL, foreign keys) of these tables; make them
-    again from their stored definitions afterwards (same transaction)."""
-    tables = [m._meta.db_table for m in models]
-    again: list[str] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # foreign-key checks of rows written earlier in this transaction run now (a table
-            # with pending checks cannot be altered); Django's keys are deferred again after
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
-            for table in tables:
-                cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                               "WHERE conrelid = %s::regclass AND contype = 'f'", [table])
-                for name, definition in cursor.fetchall():
-                    cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                    again.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-                cursor.execute("SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-                               "FROM pg_index i WHERE i.indrelid = %s::regclass "
-                               "AND NOT i.indisunique AND NOT i.indisprimary", [table])
-                for name, definition in cursor.fetchall():
-                    cursor.execute(f"DROP INDEX {name}")
-                    again.insert(0, definition)
-        else:
-            for table in tables:
-                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                               "AND tbl_name = %s AND sql IS NOT NULL", [table])
-                for name, definition in cursor.fetchall():
-                    if definition.upper().startswith("CREATE UNIQUE"):
-                        continue
-                    cursor.execute(f'DROP INDEX "{name}"')
-                    again.append(definition)
-    yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # sorts in memory: one pass per index
-            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        for statement in again:
-            cursor.execute(statement)
-
-
-@contextmanager
-def _large_cache() -> Iterator[None]:
-    """SQLite: a 256 MB page cache for this connection while it loads (the random case codes
-    touch every page of their unique index); as it was afterwards."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = int(cursor.fetchone()[0])
-        cursor.execute("PRAGMA cache_size = -262144")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {before}")
-
-
 def _lock(models: list[Any]) -> None:
     """PostgreSQL: no other writer until the load commits (readers go on); SQLite's write
     transaction already is that."""
@@ -349,9 +291,9 @@ def build_scale_cases(count: int, *, seed: int = 2026, years: float = 4,
     stamp = timezone.now()
     tables = [loader.Table(Case, CASE_COLUMNS, stamp), loader.Table(CaseEvent, EVENT_COLUMNS, stamp),
               loader.Table(Assignment, ASSIGNMENT_COLUMNS, stamp)]
-    with write_transaction(), loader.collector_paused(), _large_cache():
+    with write_transaction(), loader.collector_paused(), loader.large_cache():
         _lock([Case, CaseEvent, Assignment])
-        with _indexes_rebuilt([Case, CaseEvent, Assignment]) if rebuild_indexes else _nothing():
+        with loader.indexes_rebuilt([Case, CaseEvent, Assignment]) if rebuild_indexes else _nothing():
             generator = Generator(lives, rng, start, now, _reserve_ids(count))
             pending: loader.Background | None = None
             try:

@@ -37,7 +37,13 @@ from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
-from civicgrid.cases.imports.loader import Table, collector_paused
+from civicgrid.cases.imports.loader import (
+    Background,
+    Table,
+    collector_paused,
+    indexes_rebuilt,
+    large_cache,
+)
 from civicgrid.cases.models import CaseEvent
 from civicgrid.core.transactions import write_transaction
 from civicgrid.stats import conf, cuts
@@ -172,6 +178,18 @@ def fold_all(**kwargs: int) -> FoldReport:
             return total
 
 
+def _store(table: Table, rows: list[tuple[object, ...]]) -> Background:
+    """Write the rows as the import does (binary COPY / sqlite3 executemany) in a helper
+    thread on this connection; the caller joins before it uses the database again."""
+    def work(cursor: object) -> None:
+        if connection.vendor == "postgresql":
+            table.copy(cursor, rows)
+        else:
+            table.insert(cursor, rows)
+
+    return Background(work)
+
+
 @dataclass
 class RebuildReport:
     cases: int
@@ -195,15 +213,23 @@ def rebuild(*, chunk: int = 100_000) -> RebuildReport:
         Rollup.objects.all().delete()
         count, last, ref, sums = 0, 0, Reference(), Sums()
         facts = Table(CaseFact, FACT_FIELDS, timezone.now())
-        with collector_paused():
+        with collector_paused(), large_cache():
             while len(cols := read_after(last, chunk)):
                 first, last = int(cols.id[0]), int(cols.id[-1])
                 computed = compute(cols, lead_departments_between(first, last), ref)
-                count += facts.write(computed.rows())
-                sums.add(computed)
+                pending = _store(facts, computed.rows())
+                sums.add(computed)  # while the facts are being written
+                pending.join()
+                count += len(cols)
             table = Table(Rollup, COLUMNS + list(MEASURES), timezone.now())
-            for rows in sums.rows():
-                table.write(rows)
+            with indexes_rebuilt([Rollup], unique=True):  # the rows are unique: made so
+                pending = None
+                for rows in sums.rows():  # the next batch is made while the last is written
+                    if pending is not None:
+                        pending.join()
+                    pending = _store(table, rows)
+                if pending is not None:
+                    pending.join()
         qn = connection.ops.quote_name
         with connection.cursor() as cursor:
             # millions of new rows: give the planner fresh statistics at once (autovacuum

@@ -28,6 +28,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -61,7 +62,12 @@ def _as_is(text: str) -> str:
 def json_value(text: str) -> Any:
     """JSON text as ``Table`` rows may carry it ready-made (``Table.copy(…, json_ready=True)``):
     PostgreSQL's binary jsonb, else the text."""
-    return Jsonb(text, dumps=_as_is) if connection.vendor == "postgresql" else text
+    return json_maker()(text)
+
+
+def json_maker() -> Callable[[str], Any]:
+    """``json_value`` for the current connection's database, decided once (for many rows)."""
+    return partial(Jsonb, dumps=_as_is) if connection.vendor == "postgresql" else _as_is
 
 
 class Table:
@@ -212,6 +218,68 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def indexes_rebuilt(models: list[Any], *, unique: bool = False) -> Iterator[None]:
+    """Drop the non-unique indexes (and, PostgreSQL, foreign keys) of these tables; make them
+    again from their stored definitions afterwards (same transaction). ``unique``: the unique
+    indexes and constraints too (not the primary key), for rows known to be unique."""
+    tables = [m._meta.db_table for m in models]
+    again: list[str] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # foreign-key checks of rows written earlier in this transaction run now (a table
+            # with pending checks cannot be altered); Django's keys are deferred again after
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+            for table in tables:
+                cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                               "WHERE conrelid = %s::regclass AND contype = ANY(%s)",
+                               [table, ["f", "u"] if unique else ["f"]])
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                    again.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+                cursor.execute("SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+                               "FROM pg_index i WHERE i.indrelid = %s::regclass "
+                               "AND (%s OR NOT i.indisunique) AND NOT i.indisprimary "
+                               "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+                               [table, unique])
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f"DROP INDEX {name}")
+                    again.insert(0, definition)
+        else:
+            for table in tables:
+                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                               "AND tbl_name = %s AND sql IS NOT NULL", [table])
+                for name, definition in cursor.fetchall():
+                    if definition.upper().startswith("CREATE UNIQUE") and not unique:
+                        continue
+                    cursor.execute(f'DROP INDEX "{name}"')
+                    again.append(definition)
+    yield
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # sorts in memory: one pass per index
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for statement in again:
+            cursor.execute(statement)
+
+
+@contextmanager
+def large_cache() -> Iterator[None]:
+    """SQLite: a 256 MB page cache for this connection while it loads (the random case codes
+    touch every page of their unique index); as it was afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {before}")
+
+
 class Background:
     """Database work of one chunk, run on the current connection by a helper thread.
 
@@ -329,12 +397,13 @@ def lock_references(cursor: Any, references: dict[type[models.Model], set[Any]])
 
 
 def store(cursor: Any, batches: Sequence[tuple[Table, Sequence[tuple[Any, ...]]]], *,
-          bulk_checks: bool) -> None:
+          bulk_checks: bool, json_ready: bool = False) -> None:
     """PostgreSQL: binary COPY of each (table, rows) in order, in the cursor's transaction.
 
     ``bulk_checks`` (see ``bulk_checks_allowed``): the foreign keys are checked and locked in
     bulk first, keys to rows the batch itself inserts against those rows, and the COPYs run
-    with the per-row triggers off; the setting is back to normal for whatever follows."""
+    with the per-row triggers off; the setting is back to normal for whatever follows.
+    ``json_ready``: the JSON columns hold ``json_value``s already."""
     if bulk_checks:
         inserted: dict[type[models.Model], set[Any]] = {}
         for table, rows in batches:
@@ -350,6 +419,6 @@ def store(cursor: Any, batches: Sequence[tuple[Table, Sequence[tuple[Any, ...]]]
         cursor.execute("SET LOCAL session_replication_role = replica")
     for table, rows in batches:
         if rows:
-            table.copy(cursor, rows)
+            table.copy(cursor, rows, json_ready=json_ready)
     if bulk_checks:
         cursor.execute("SET LOCAL session_replication_role = origin")
