@@ -1,4 +1,4 @@
-"""``python -m benchmarks [locate|intake|import|webhooks|scale|kpi] [ARGS]``: run every benchmark (or the one named, with
+"""``python -m benchmarks [locate|intake|import|webhooks|scale|kpi|disputes] [ARGS]``: run every benchmark (or the one named, with
 its own arguments) and refresh its section of docs/benchmarks.md."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 from benchmarks import (
+    dispute_bench,
     import_bench,
     intake_bench,
     kpi_bench,
@@ -22,6 +23,7 @@ BENCHMARKS: dict[str, Callable[[list[str] | None], int]] = {
     "webhooks": webhook_bench.main,
     "scale": scale_bench.main,
     "kpi": kpi_bench.main,
+    "disputes": dispute_bench.main,
 }
 
 
