@@ -185,6 +185,7 @@ class Importer:
                                            ensure_ascii=False)[:-1]
         postgresql = connection.vendor == "postgresql"
         self._stamp = now if postgresql else connection.ops.adapt_datetimefield_value(now)
+        self._json = loader.json_maker()
         self.bulk_checks = loader.bulk_checks_allowed([self.cases, self.events])
         self.parallel = postgresql and not connection.in_atomic_block
         self._pipeline: Pipeline | None = None
@@ -235,7 +236,7 @@ class Importer:
     def _event(self, case_id: int, action: str, from_state: str, to_state: str, note: str,
                data: str) -> tuple[Any, ...]:
         return (case_id, self.now, self.actor.pk if self.actor else None, self.actor_name,
-                self.actor_org, action, from_state, to_state, note[:200], data)
+                self.actor_org, action, from_state, to_state, note[:200], self._json(data))
 
     def write(self, rows: list[Row], result: ImportResult) -> None:
         """Hand over one chunk: stored (PostgreSQL: while the caller cleans the next one) and
@@ -346,7 +347,7 @@ class Written:
               bulk_checks: bool) -> None:
         """PostgreSQL, on a psycopg cursor in the chunk's transaction (any thread)."""
         loader.store(cursor, [(cases, self.case_rows), (events, self.event_rows)],
-                     bulk_checks=bulk_checks)
+                     bulk_checks=bulk_checks, json_ready=True)
         if self.update_rows:
             cursor.executemany(UPDATE_SQL, self.update_rows)
 
