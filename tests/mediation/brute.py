@@ -1,5 +1,6 @@
-"""Brute-force dispute KPIs for the tests: every dispute and its timeline read into Python,
-the measures taken from the timeline (not from the fields the rollups are made of)."""
+"""Brute-force dispute KPIs for the tests, written apart from ``mediation.facts``: every
+dispute and its timeline read into Python, the measures taken from the timeline (``lives``,
+``count``); and one plain SQL COUNT per measure over the dispute table (``sql_count``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 from civicgrid.mediation.models import Dispute, DisputeEvent
@@ -65,3 +67,61 @@ def count(rows: list[Life], *, prefixes: tuple[str, ...], start: dt.date | None 
             continue
         total.update(r.measures)
     return total
+
+
+# each measure as a plain SQL condition on mediation_dispute
+_ACCEPTED = "accepted_at IS NOT NULL"
+_RESOLVED = "resolved_at IS NOT NULL"
+SQL = {
+    "screened": "1 = 1",
+    "accepted": _ACCEPTED,
+    "resolved": _RESOLVED,
+    "resolved_on_time": f"{_RESOLVED} AND resolved_on_time",
+    "escalated": f"{_ACCEPTED} AND level <> start_level",
+    "accepted_village": f"{_ACCEPTED} AND start_level = 'village'",
+    "accepted_township": f"{_ACCEPTED} AND start_level IN ('village', 'township') "
+                         "AND level IN ('township', 'county')",
+    "accepted_county": f"{_ACCEPTED} AND level = 'county'",
+    "resolved_village": f"{_RESOLVED} AND level = 'village'",
+    "resolved_township": f"{_RESOLVED} AND level = 'township'",
+    "resolved_county": f"{_RESOLVED} AND level = 'county'",
+    "escalated_village": f"{_ACCEPTED} AND start_level = 'village' AND level <> 'village'",
+    "escalated_township": f"{_ACCEPTED} AND start_level IN ('village', 'township') "
+                          "AND level = 'county'",
+    "escalated_county": "1 = 0",
+}
+
+
+def _midnight(day: dt.date) -> object:
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return connection.ops.adapt_datetimefield_value(at)
+
+
+def sql_count(measure: str, *, prefixes: tuple[str, ...], start: dt.date | None = None,
+              end: dt.date | None = None, level: str = "", dispute_type: str = "",
+              mediator: int | None = None) -> int:
+    """SELECT COUNT(*) with the filters (``end`` inclusive), no ORM filters involved."""
+    where, params = [f"({SQL[measure]})"], []
+    where.append("(" + " OR ".join(["area_code LIKE %s"] * len(prefixes) or ["1 = 0"]) + ")")
+    params += [p + "%" for p in prefixes]
+    if start:
+        where.append("created_at >= %s")
+        params.append(_midnight(start))
+    if end:
+        where.append("created_at < %s")
+        params.append(_midnight(end + dt.timedelta(days=1)))
+    if level:
+        where.append("level = %s")
+        params.append(level)
+    if dispute_type:
+        where.append("dispute_type = %s")
+        params.append(dispute_type)
+    if mediator == 0:
+        where.append("mediator_id IS NULL")
+    elif mediator is not None:
+        where.append("mediator_id = %s")
+        params.append(mediator)
+    with connection.cursor() as cursor:
+        sql = "SELECT COUNT(*) FROM mediation_dispute WHERE " + " AND ".join(where)  # noqa: S608 - constants; values are parameters
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])

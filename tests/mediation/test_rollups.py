@@ -1,5 +1,5 @@
-"""The dispute rollups: KPI from the rollups = brute force over the timelines = the drill-down
-list's length, for random filters on the demo; exact after a mixed sequence of actions
+"""The dispute rollups: KPI from the rollups = brute force over the timelines = a plain SQL
+count = the drill-down list's length, for random filters on the demo; exact after a mixed sequence of actions
 (``check`` finds 0 differences, a rebuild gives the same rows); a failed action leaves them
 as they were. SQLite and PostgreSQL."""
 
@@ -104,8 +104,13 @@ def test_random_filters_equal_brute_force_and_the_list(cast: dict[str, User]) ->
         dq = kpis.query(user, **f)
         got, want = kpis.sums(dq), _expected(user, rows, f)
         assert got == want, (user.username, f)
+        prefixes = (f["area"],) if f["area"] else _scope(user)
+        end = f["until"] - dt.timedelta(days=1) if f["until"] else None
         for m in MEASURES:
             assert disputes_behind(user, dq, m).count() == want[m], (user.username, f, m)
+            assert brute.sql_count(m, prefixes=prefixes, start=f["since"], end=end,
+                                   level=f["level"], dispute_type=f["dispute_type"],
+                                   mediator=f["mediator"]) == want[m], (user.username, f, m)
         nonempty += [m for m in MEASURES if want[m]]
         [row] = kpis.dispute_kpis(dq)
         if row.accepted:
