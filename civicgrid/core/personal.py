@@ -1,23 +1,37 @@
 """Personal data at rest (DESIGN.md §5): encrypted, and searchable by exact value.
 
-``seal`` encrypts a value with Fernet (AES-128-CBC + HMAC-SHA256) under a key derived from
-``PERSONAL_DATA_KEY`` (settings; falls back to ``SECRET_KEY``); ``unseal`` reverses it.
+``seal`` encrypts a value with AES-128-GCM (authenticated; a random 96-bit nonce per value)
+under a key derived from ``PERSONAL_DATA_KEY`` (settings; falls back to ``SECRET_KEY``) and
+stores ``g1:`` + base64(nonce + ciphertext + tag); ``unseal`` reverses it. Values sealed
+before with Fernet (AES-128-CBC + HMAC-SHA256, the first format) still open. GCM costs ≈ 2 µs
+a value against Fernet's ≈ 15 µs, which matters where every imported case carries a phone.
+
 ``lookup_hash`` is a keyed hash (HMAC-SHA256) of the normalised value, stored beside the
 ciphertext so that "all records with this ID number / phone" is an indexed equality query
-without decrypting anything. Screens show values masked; unmasking is the caller's audited act.
+without decrypting anything; it equals Django's ``salted_hmac`` of the same value (the hashes
+already stored stay valid), with its key derived once instead of on every call. Screens show
+values masked; unmasking is the caller's audited act.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+import hmac
+import os
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.utils.crypto import salted_hmac
 
 _SALT = "civicgrid.core.personal"
+_GCM = "g1:"
+_NONCE = 12
+UNREADABLE = "（无法解密）"
+SEALED_PREFIXES = (_GCM, "gAAAA")  # AES-GCM tokens; Fernet tokens (version byte 0x80)
 
 
 def _secret() -> str:
@@ -25,14 +39,20 @@ def _secret() -> str:
 
 
 @lru_cache(maxsize=4)
-def _fernet(secret: str) -> Fernet:
+def _keys(secret: str) -> tuple[AESGCM, Fernet, hmac.HMAC]:
     key = hashlib.sha256(f"{_SALT}:encrypt:{secret}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+    # salted_hmac(_SALT, value, secret=secret, algorithm="sha256"): key = sha256(salt + secret)
+    mac = hmac.new(hashlib.sha256((_SALT + secret).encode()).digest(), digestmod=hashlib.sha256)
+    return AESGCM(key[:16]), Fernet(base64.urlsafe_b64encode(key)), mac
 
 
 def seal(value: str) -> str:
     value = (value or "").strip()
-    return _fernet(_secret()).encrypt(value.encode()).decode() if value else ""
+    if not value:
+        return ""
+    nonce = os.urandom(_NONCE)
+    sealed = _keys(_secret())[0].encrypt(nonce, value.encode(), None)
+    return _GCM + base64.b64encode(nonce + sealed).decode("ascii")
 
 
 def unseal(token: str) -> str:
@@ -40,10 +60,19 @@ def unseal(token: str) -> str:
     key, a tampered row) reads as ``"（无法解密）"`` rather than failing the page."""
     if not token:
         return ""
+    gcm, fernet, _mac = _keys(_secret())
     try:
-        return _fernet(_secret()).decrypt(token.encode()).decode()
-    except (InvalidToken, ValueError):
-        return "（无法解密）"
+        if token.startswith(_GCM):
+            raw = base64.b64decode(token[len(_GCM):], validate=True)
+            return gcm.decrypt(raw[:_NONCE], raw[_NONCE:], None).decode()
+        return fernet.decrypt(token.encode()).decode()
+    except (InvalidTag, InvalidToken, ValueError, binascii.Error):
+        return UNREADABLE
+
+
+def is_sealed(token: str) -> bool:
+    """Whether a stored value is a token of ``seal`` (either format), not plain text."""
+    return token.startswith(SEALED_PREFIXES)
 
 
 def normalise(value: str) -> str:
@@ -54,4 +83,6 @@ def lookup_hash(value: str) -> str:
     value = normalise(value)
     if not value:
         return ""
-    return salted_hmac(_SALT, value, secret=_secret(), algorithm="sha256").hexdigest()
+    mac = _keys(_secret())[2].copy()
+    mac.update(value.encode())
+    return mac.hexdigest()

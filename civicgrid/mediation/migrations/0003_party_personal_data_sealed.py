@@ -2,14 +2,14 @@
 
 from django.db import migrations, models
 
-from civicgrid.core.personal import lookup_hash, seal
+from civicgrid.core.personal import is_sealed, lookup_hash, seal
 
 
 def seal_existing(apps, schema_editor):
     """Rows written before this migration hold plain values: encrypt them, fill the hashes."""
     Party = apps.get_model("mediation", "Party")
     for party in Party.objects.iterator(chunk_size=2000):
-        if party.id_number.startswith("gAAAA") or party.phone.startswith("gAAAA"):
+        if is_sealed(party.id_number) or is_sealed(party.phone):
             continue  # already sealed
         party.id_hash, party.phone_hash = lookup_hash(party.id_number), lookup_hash(party.phone)
         party.id_number, party.phone = seal(party.id_number), seal(party.phone)
