@@ -59,7 +59,8 @@ class Delivery(models.Model):
 
     Indexes are kept to what the worker asks (docs/adr/0008-webhooks-from-the-timeline.md):
     the unique (subscriber, event id) also serves a subscriber's rows, the due index holds
-    only the open rows, and ``uuid`` — derived from subscriber and event id — needs none."""
+    only the open rows, the dead index only the dead ones, and ``uuid`` — derived from
+    subscriber and event id — needs none."""
 
     subscriber = models.ForeignKey(Subscriber, verbose_name="订阅方", on_delete=models.CASCADE,
                                    related_name="deliveries", db_index=False)
@@ -89,7 +90,10 @@ class Delivery(models.Model):
                                     name="webhooks_delivery_once_per_event"),
         ]
         indexes = [models.Index(fields=["next_attempt_at"], name="webhooks_delivery_open",
-                                condition=models.Q(status__in=["pending", "failed"]))]
+                                condition=models.Q(status__in=["pending", "failed"])),
+                   # the admin's dead deliveries per subscriber (few rows: no cost to the rest)
+                   models.Index(fields=["subscriber"], name="webhooks_delivery_dead",
+                                condition=models.Q(status="dead"))]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscriber_id} ({self.status})"

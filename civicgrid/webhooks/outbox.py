@@ -238,7 +238,7 @@ def _insert(rows: list[Record], bodies: dict[str, str], now: dt.datetime) -> Non
     try:
         with transaction.atomic():  # a savepoint, so that the fallback can follow
             Table(Delivery, RECORD_COLUMNS, now).write(values)
-    except IntegrityError:
+    except (IntegrityError, connection.Database.IntegrityError):  # COPY: psycopg's own error
         _insert_ignoring(values)
 
 

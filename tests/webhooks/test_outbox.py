@@ -42,12 +42,12 @@ def test_a_pass_that_fails_before_recording_is_redone_with_the_same_delivery_ids
     reported(cast)
     reported(cast)
 
-    def refuse_delivery_rows(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        if sql.startswith('INSERT INTO "webhooks_delivery"'):
+    def refuse_moving_the_cursor(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if sql.startswith('UPDATE "webhooks_cursor"') and "watermark" in sql:
             raise DatabaseError("the database went away while recording")
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(refuse_delivery_rows):
+    with connection.execute_wrapper(refuse_moving_the_cursor):
         assert deliver_due().sent == 0  # posted, but nothing recorded: the pass failed
     assert len(receiver.received) == 2 and not Delivery.objects.exists()
     cursor = Cursor.objects.get()
