@@ -114,13 +114,16 @@ class Connection:
         """(status, Location, whether the connection may be used again)."""
         self.sock.sendall(request)
         answer = _Answer()
-        parser = answer.parser
+        parser, received = answer.parser, 0
         while not answer.complete and answer.size <= MAX_ANSWER:
             data = self.sock.recv(65536)
             if not data:
                 if answer.headers_done:  # a body that ends with the connection
                     break
                 raise ConnectionError("the receiver closed the connection without an answer")
+            received += len(data)
+            if received > 2 * MAX_ANSWER and not answer.headers_done:
+                raise ConnectionError("the receiver's answer has no end of headers")
             parser.feed_data(data)
         return parser.get_status_code(), answer.location, answer.keep_alive
 
