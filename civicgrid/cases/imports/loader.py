@@ -94,6 +94,9 @@ class Table:
         self.keys = [(i, fields[name].related_model) for i, name in enumerate(given)
                      if fields[name].many_to_one]
         self.id_position = given.index("id") if "id" in given else None
+        # keys the defaults name (none so far: the nullable ones default to NULL)
+        self.constant_keys = [(f.related_model, value) for f, value in zip(
+            self.rest, self.constants, strict=True) if f.many_to_one and value is not None]
         # binary COPY: JSON text goes out as it is, behind jsonb's version byte
         self.binary_constants = tuple(Jsonb(v, dumps=_as_is) if isinstance(f, models.JSONField)
                                       else v for f, v in zip(self.rest, self.constants, strict=True))
@@ -144,6 +147,9 @@ class Table:
             keys = found.setdefault(model, set())  # type: ignore[arg-type]
             keys.update({row[i] for row in rows})
             keys.discard(None)
+        for model, value in self.constant_keys:
+            if rows:
+                found.setdefault(model, set()).add(value)  # type: ignore[arg-type]
         return found
 
     def insert(self, cursor: Any, rows: Iterable[tuple[Any, ...]]) -> int:
@@ -416,9 +422,11 @@ def store(cursor: Any, batches: Sequence[tuple[Table, Sequence[tuple[Any, ...]]]
                 own = inserted.get(model)
                 outside.setdefault(model, set()).update(keys - own if own else keys)
         lock_references(cursor, outside)
+        cursor.execute("SELECT current_setting('session_replication_role')")
+        role = cursor.fetchone()[0]
         cursor.execute("SET LOCAL session_replication_role = replica")
     for table, rows in batches:
         if rows:
             table.copy(cursor, rows, json_ready=json_ready)
     if bulk_checks:
-        cursor.execute("SET LOCAL session_replication_role = origin")
+        cursor.execute("SELECT set_config('session_replication_role', %s, true)", [role])

@@ -270,7 +270,7 @@ class Importer:
                 with _chunk_transaction(self.mapping.source):
                     written = self._prepare(rows)
                     if connection.vendor == "postgresql":
-                        with connection.cursor() as cursor:
+                        with connection.cursor() as cursor, connection.wrap_database_errors:
                             written.store(cursor.cursor, self.cases, self.events,
                                           bulk_checks=self.bulk_checks)
                     else:
