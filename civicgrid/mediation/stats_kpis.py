@@ -14,6 +14,8 @@ Registered by ``MediationConfig.ready``.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -42,16 +44,33 @@ def query_of(q: Any) -> DisputeQuery:
     return DisputeQuery(prefixes=tuple(q.prefixes), period=q.period, **_cuts(q))
 
 
+_last = threading.local()
+
+
+def _sums(q: Any) -> dict[str, int]:
+    """The sums for ``q``. The KPI table asks once per dispute KPI for each of its three query
+    objects (this period, the previous one, last year), so this thread keeps the answers of
+    its last few query objects — for those very objects, not for equal ones: another request
+    reads the rollups again."""
+    kept = [(ref, values) for ref, values in getattr(_last, "kept", []) if ref() is not None]
+    for ref, values in kept:
+        if ref() is q:
+            return values
+    values = sums(query_of(q))
+    _last.kept = [*kept[-3:], (weakref.ref(q), values)]
+    return values
+
+
 def _ratio(numerators: tuple[str, ...], denominator: str) -> Source:
     def source(q: Any) -> tuple[float, float | None]:
-        values = sums(query_of(q))
+        values = _sums(q)
         return float(sum(values[n] for n in numerators)), float(values[denominator])
     return source
 
 
 def _count(name: str) -> Source:
     def source(q: Any) -> tuple[float, float | None]:
-        return float(sums(query_of(q))[name]), None
+        return float(_sums(q)[name]), None
     return source
 
 

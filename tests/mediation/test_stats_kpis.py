@@ -116,3 +116,18 @@ def test_the_command_centre_page_shows_them(cast: dict[str, User]) -> None:
     bad = leader.get("/stats/?period=year&dispute_level=moon")
     assert bad.status_code == 400 and "调解层级无效" in bad.content.decode()
     assert leader.get("/stats/?period=year&dispute_mediator=x").status_code == 400
+
+
+def test_the_kpi_table_reads_the_dispute_rollups_once_per_period(cast: dict[str, User]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicgrid.stats.figures import kpi_table
+
+    q = kpi_query(cast["leader"], {"period": "year"})
+    with CaptureQueriesContext(connection) as queries:
+        rows = {r["code"]: r for r in kpi_table(q)}
+    reads = [x for x in queries.captured_queries if "mediation_disputerollup" in x["sql"]]
+    assert len(reads) == 3  # this period, the previous one, the same one last year
+    again = kpi_query(cast["leader"], {"period": "year"})  # another request reads again
+    assert registry.get("dispute_screened").source(again)[0] == rows["dispute_screened"]["numerator"]  # type: ignore[union-attr]
