@@ -24,7 +24,7 @@ class Life:
     measures: frozenset[str]
 
 
-def _measures(events: list[DisputeEvent]) -> frozenset[str]:
+def timeline_measures(events: list[DisputeEvent]) -> frozenset[str]:
     actions = [e.action for e in events]
     found = {"screened"}
     if "accept" not in actions:
@@ -47,7 +47,7 @@ def lives() -> list[Life]:
     for e in DisputeEvent.objects.order_by("at", "id"):
         timeline.setdefault(e.dispute_id, []).append(e)
     return [Life(d.area_code, timezone.localtime(d.created_at).date(), d.level, d.dispute_type,
-                 d.mediator_id or 0, _measures(timeline[d.pk]))
+                 d.mediator_id or 0, timeline_measures(timeline[d.pk]))
             for d in Dispute.objects.order_by("pk")]
 
 

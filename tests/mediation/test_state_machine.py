@@ -30,7 +30,8 @@ from civicgrid.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from civicgrid.mediation import services
+from civicgrid.mediation import rollup_check, services
+from civicgrid.mediation.facts import measures_of
 from civicgrid.mediation.models import (
     CLOSED_STATES,
     LEVEL_ORDER,
@@ -41,7 +42,9 @@ from civicgrid.mediation.models import (
     Session,
     State,
 )
+from civicgrid.mediation.rollup_models import DisputeFact
 from civicgrid.mediation.transitions import TRANSITIONS
+from tests.mediation import brute
 from tests.mediation.flows import county_mediator, cun, mediator_at, reported
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +105,8 @@ class DisputeLoop(RuleBasedStateMachine):
         self.seen: dict[int, tuple[Any, ...]] = {}
 
     def teardown(self) -> None:
+        report = rollup_check.check()  # the KPI rollups against a count over every dispute
+        assert report.differences == [], report.differences[:3]
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
 
@@ -165,6 +170,10 @@ class DisputeLoop(RuleBasedStateMachine):
             assert (d.state in CLOSED_STATES) == (d.closed_at is not None)
             assert (d.resolved_at is not None) == Agreement.objects.filter(dispute_id=pk).exists()
             assert (d.accepted_at is not None) == any(e.action == "accept" for e in events)
+            # what the dispute counts for in the KPIs, stored in its action's transaction
+            fact = DisputeFact.objects.get(pk=pk)
+            assert {m for m, v in measures_of(fact).items() if v} == brute.timeline_measures(events)
+            assert (fact.level, fact.mediator_id) == (d.level, d.mediator_id or 0)
             self.seen[pk] = now
 
 
