@@ -22,7 +22,7 @@ TEXT_FIELDS = ("source_ref", "description", "title", "phone", "category",
                "urgency", "address", "area", "status", "reporter_name")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int
     source_ref: str
@@ -79,6 +79,7 @@ class Cleaner:
         self._width = max(self._text_positions) + 1
         # the text cells of a row padded to ``_width`` and with "" appended (a missing column: -1)
         self._texts = operator.itemgetter(*self._text_positions)
+        self._has_lng_lat = "lng" in self.columns or "lat" in self.columns
         self._categories: dict[str, Category | None] = {}
         self._places: dict[tuple[str, str], str] = {}
 
@@ -171,7 +172,9 @@ class Cleaner:
 
     def _point(self, cells: list[Any]) -> tuple[float | None, float | None]:
         text = self._cell(cells, "location")
-        lng_raw, lat_raw = self._cell(cells, "lng"), self._cell(cells, "lat")
+        lng_raw = lat_raw = None
+        if self._has_lng_lat:
+            lng_raw, lat_raw = self._cell(cells, "lng"), self._cell(cells, "lat")
         if text is None and lng_raw is None and lat_raw is None:
             return None, None
         m = _SIMPLE_POINT.match(text) if text.__class__ is str and len(text) <= 200 else None
