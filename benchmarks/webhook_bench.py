@@ -5,11 +5,13 @@ repository root. The same setup as the intake benchmark (benchmarks/intake_bench
 helpers it imports): a throwaway PostgreSQL cluster, the demo city, ``civicgrid serve``
 processes on loopback and concurrent keep-alive clients POSTing ``/api/v1/cases/``. It
 alternates rounds *without* webhooks and *with* 2 active subscribers (all events, the whole
-district) pointing to a loopback receiver in a process of its own that checks every signature, while
-``civicgrid deliver-webhooks --every 1`` runs as a worker. After each "on" round it waits for
-the queue to drain before switching the subscribers off (the worker leaves an inactive
-subscriber's deliveries waiting), and at the end counts what arrived. ``--no-write`` prints only; otherwise the "Webhooks"
-section of docs/benchmarks.md is rewritten.
+district) pointing to a loopback receiver (``webhook_receiver`` under granian, processes of
+its own) that checks every signature, while ``civicgrid deliver-webhooks --every 1`` runs as a
+worker. After each "on" round it waits until the worker has read every timeline entry and no
+delivery is open before switching the subscribers off (the worker leaves an inactive
+subscriber's deliveries waiting), and at the end counts what arrived — and how many delivery
+ids came twice. ``--no-write`` prints only; otherwise the "Webhooks" section of
+docs/benchmarks.md is rewritten.
 """
 
 from __future__ import annotations
