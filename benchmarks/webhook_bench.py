@@ -279,7 +279,7 @@ What a delivery costs now (docs/adr/0008-webhooks-from-the-timeline.md): nothing
 report's transaction — the timeline entry is the outbox. The worker reads the entries after
 its watermark (with the gaps of ids committed out of order), builds one body per entry, signs
 it per subscriber, POSTs over keep-alive connections and writes the deliveries with their
-results in one multi-row INSERT per pass (each row written once, with two index entries), at
+results in one binary COPY per pass (each row written once, with two index entries), at
 nice 10. The rounds' rates move with the other work on this shared machine; the CPU figures
 per case are the steadier comparison.
 """

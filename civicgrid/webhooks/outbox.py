@@ -17,7 +17,7 @@ pass (``send_new``)
    stable delivery id ``uuid5(subscriber, event id)``;
 4. POSTs them over keep-alive connections (once a receiver fails in the pass, its other
    deliveries are not tried in this pass but queued for the retry pass);
-5. in one transaction, writes all the deliveries with their results (one multi-row INSERT;
+5. in one transaction, writes all the deliveries with their results (one COPY on PostgreSQL;
    failures get their next attempt, and the retry pass in ``delivery`` takes them from
    there), the new watermark and gaps, and releases the cursor.
 
