@@ -295,8 +295,8 @@ def _analysis(r: dict[str, Any]) -> str:
     return f"""Where the time goes: an imported case costs {r['client_us']:.0f} µs of CPU in the importing process
 (reading, cleaning, placing, building the rows, and psycopg's binary COPY of them in the writer
 threads) and {r['server_us']:.0f} µs in PostgreSQL (all its processes: the import's connection, the two
-writers, WAL writer, checkpointer): {per_case:.0f} µs in all, so two fully free CPUs could import at
-most ≈ {2e6 / per_case:,.0f} cases/s. The raw COPY of the same rows costs PostgreSQL
+writers, WAL writer, checkpointer, and autovacuum where it ran on the freshly committed chunks):
+{per_case:.0f} µs in all, so two fully free CPUs could import at most ≈ {2e6 / per_case:,.0f} cases/s. The raw COPY of the same rows costs PostgreSQL
 {r['fair_server_us']:.0f} µs per case with the keys checked in bulk ({r['fair1_server_us']:.0f} µs with a trigger query per key and row).
 What the import does (civicgrid/cases/imports): each chunk of {r['chunk']:,} rows is cleaned and placed
 in Python, then stored by one of two writer connections in its own transaction while Python
