@@ -227,3 +227,14 @@ def test_broken_files_are_bad_input_not_server_errors(cast) -> None:
         response = client.post("/api/v1/imports/cases/", {"file": upload}, format="multipart")
         assert response.status_code == 400, (name, response.content)
         assert response.json()["code"] in {"invalid_file", "empty_file", "missing_column"}
+
+
+def test_progress_is_reported_in_steps_that_add_up_to_the_rows_read(cast) -> None:
+    rows = [[f"P{i:05}", "2026/3/1 08:00:00", "", f"路灯不亮 {i}", "", "", "", "", "", ""]
+            for i in range(2500)]
+    rows[7][0] = ""  # a rejected row is read too
+    steps: list[int] = []
+    result = import_cases(actor=cast["center"], file=_csv(rows), name="p.csv", mapping=Mapping(),
+                          progress=steps.append)
+    assert (result.rows, result.created, len(result.rejected)) == (2500, 2499, 1)
+    assert steps == [1000, 1000, 500]

@@ -41,6 +41,7 @@ from civicgrid.core.errors import PermissionDenied, ValidationFailed
 from civicgrid.core.transactions import write_transaction
 
 CHUNK = 5_000  # small enough that the writers start early and the last chunk ends soon
+PROGRESS_EVERY = 1_000  # rows read between two calls of the progress callback
 # case codes in bulk: random bytes mapped onto the intake's alphabet (bytes past the last whole
 # multiple of its length are dropped, so every character is equally likely)
 _USABLE = 256 - 256 % len(CODE_ALPHABET)
@@ -381,10 +382,12 @@ def _clean_all(table: Table, cleaner: Cleaner, importer: Importer, result: Impor
         if len(chunk) >= CHUNK:
             importer.write(chunk, result)
             chunk = []
-        if progress is not None:
-            progress(1)
+        if progress is not None and result.rows % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
     if chunk:
         importer.write(chunk, result)
+    if progress is not None and result.rows % PROGRESS_EVERY:
+        progress(result.rows % PROGRESS_EVERY)
 
 
 def import_cases(*, actor: User | None, file: IO[bytes], name: str = "", mapping: Mapping,
