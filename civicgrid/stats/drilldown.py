@@ -69,9 +69,10 @@ LIVE = ("open", "overdue", "due_soon")
 
 
 def dimension_q(q: KpiQuery) -> Q:
-    cond = Q(pk__in=[])
-    for prefix in q.prefixes:
-        cond |= Q(area_code__startswith=prefix) if prefix else Q()
+    # "" (everywhere) needs no area condition; Q(pk__in=[]) | Q() would keep matching nothing
+    cond = Q() if "" in q.prefixes else Q(pk__in=[])
+    for prefix in q.prefixes if "" not in q.prefixes else ():
+        cond |= Q(area_code__startswith=prefix)
     if q.category_ids:
         cond &= Q(category_id__in=q.category_ids)
     if q.channel:

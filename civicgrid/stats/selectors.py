@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from civicgrid.accounts.models import User
+from civicgrid.accounts.models import OrgKind, OrgUnit, User
 from civicgrid.accounts.scope import scope_for
 from civicgrid.cases.models import Category, Channel
 from civicgrid.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -41,6 +41,7 @@ class KpiQuery:
     channel: str = ""
     department: int | None = None
     extra: tuple[tuple[str, str], ...] = ()  # other apps' filters (``EXTRA_FILTERS``), as given
+    departments: tuple[int, ...] = ()  # a department user's own departments (``dashboard_scope``)
 
     def shifted(self, period: Period) -> KpiQuery:
         return replace(self, period=period)
@@ -99,6 +100,21 @@ def scope_prefixes(user: User | None) -> tuple[str, ...]:
     return kept
 
 
+def dashboard_scope(user: User | None) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The area prefixes a user may see in the command centre and, for a user who holds
+    ``dashboard.view`` only at departments (a 局长 granted the leader role at 城管局), those
+    departments: a department sees what is assigned to it (DESIGN.md §5), here the KPIs of
+    the cases it leads, everywhere. Anyone else without the permission: 403."""
+    scope = scope_for(user, PERMISSION)
+    if scope.everywhere or scope.area_prefixes or scope.grid_codes or not scope.org_unit_ids:
+        return scope_prefixes(user), ()
+    departments = tuple(sorted(OrgUnit.objects.filter(pk__in=scope.org_unit_ids, kind=OrgKind.DEPARTMENT)
+                               .values_list("pk", flat=True)))
+    if not departments:
+        raise PermissionDenied("您无权查看指挥中心数据。", code="dashboard_not_permitted")
+    return ("",), departments
+
+
 def _narrow(prefixes: tuple[str, ...], area: str) -> tuple[str, ...]:
     if not area:
         return prefixes
@@ -111,7 +127,7 @@ def _narrow(prefixes: tuple[str, ...], area: str) -> tuple[str, ...]:
 
 
 def kpi_query(user: User | None, params: Mapping[str, Any], *, today: dt.date | None = None) -> KpiQuery:
-    prefixes = scope_prefixes(user)
+    prefixes, departments = dashboard_scope(user)
     kind = (params.get("period") or "month").strip()
     if kind not in KINDS:
         raise ValidationFailed("统计周期应为日、周、月、季、年或自定义。", code="invalid_period",
@@ -134,11 +150,15 @@ def kpi_query(user: User | None, params: Mapping[str, Any], *, today: dt.date | 
     if channel and channel not in Channel.values:
         raise ValidationFailed("来源渠道无效。", code="invalid_channel", fields={"channel": [channel]})
     department = _int(params.get("department", ""), "department", "部门")
+    if departments and department is None:
+        department = departments[0]
+    elif departments and department not in departments:  # another department: as if missing
+        raise NotFound("部门不存在。", code="department_not_found")
     extra = tuple((name, str(params.get(name)).strip()) for name in sorted(EXTRA_FILTERS)
                   if str(params.get(name) or "").strip())
     return KpiQuery(user=user, period=period, kind=kind, prefixes=_narrow(prefixes, area),
                     area=area, category=category, category_ids=category_ids, channel=channel,
-                    department=department, extra=extra)
+                    department=department, departments=departments, extra=extra)
 
 
 # --- rollup reads --------------------------------------------------------------------------

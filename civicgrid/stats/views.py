@@ -41,7 +41,8 @@ def _choices(q: KpiQuery) -> dict[str, Any]:
         "categories": list(Category.objects.filter(parent__isnull=True, is_active=True)
                            .order_by("sort", "code").values("pk", "name")),
         "channels": [(v, _(label)) for v, label in Channel.choices],
-        "department_choices": list(OrgUnit.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True)
+        "department_choices": list(OrgUnit.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True,
+                                                          **({"pk__in": q.departments} if q.departments else {}))
                             .order_by("name").values("pk", "name")[:100]),
         "kinds": [("day", _("日")), ("week", _("周")), ("month", _("月")), ("quarter", _("季")),
                   ("year", _("年")), ("custom", _("自定义"))],
