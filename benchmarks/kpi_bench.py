@@ -1,6 +1,7 @@
 """Command-centre KPI requests over a city of N cases, on PostgreSQL and SQLite.
 
-``python -m benchmarks kpi [--cases N] [--backends postgresql,sqlite] [--no-write]``
+``python -m benchmarks kpi [--cases N] [--backends postgresql,sqlite] [--no-write]
+[--reuse DIR [--generate-only]]``
 
 Per backend: a fresh database (PostgreSQL: a throwaway durable cluster; SQLite: a file in a
 temp dir), the demo city with N cases (``civicgrid demo --cases N``), ``civicgrid rollups
@@ -11,6 +12,12 @@ varying periods and areas: p50/p95 per request and overall. Beside it, the same 
 query as a full scan in DuckDB over the case columns (exported once; load time reported
 apart). Then a mixed load: cases reported and moved through the loop while the fold worker
 runs in a second thread, and ``rollups check`` over the period touched: differences must be 0.
+
+``--reuse DIR`` keeps each backend's generated database in DIR/<backend> (a PostgreSQL cluster
+keeps running there; stop it with ``scripts/pg-test-cluster.sh stop DIR/postgresql/civicgrid-pg.*``)
+so that generating ten million cases and measuring on them are separate steps
+(``--generate-only`` for the first). A section of ten million cases or more is written as
+``bench:kpi-10m`` beside ``bench:kpi``.
 """
 
 from __future__ import annotations
@@ -427,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, args, command.strip())
     print(text)
     if not args.no_write:
-        write_section("kpi", text)
+        write_section("kpi" if args.cases < 10_000_000 else "kpi-10m", text)  # both stay
     return 0
 
 
