@@ -45,6 +45,7 @@ from civicgrid.cases.workflow import (
 )
 from civicgrid.core import refcache
 from civicgrid.core.errors import Conflict, PermissionDenied, ValidationFailed
+from civicgrid.core.personal import lookup_hash, seal
 from civicgrid.core.rows import insert, insert_family
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
@@ -236,6 +237,7 @@ def _create(actor: User | None, report: Report, category: Category | None, grid:
             key: IdempotencyKey | None) -> Case:
     now = timezone.now()
     owner = routing.owner_for(area_code)
+    phone = report.reporter_phone.strip()[:32]  # personal data: sealed, found by its hash
     case = Case(
         channel=report.channel, channel_detail=report.channel_detail[:64],
         source_ref=report.source_ref[:64], category=category,
@@ -244,7 +246,8 @@ def _create(actor: User | None, report: Report, category: Category | None, grid:
         address=report.address.strip()[:200], lng=lng, lat=lat, grid=grid, area_code=area_code,
         owner=owner, reporter=actor if actor and not report.anonymous else None,
         reporter_name="" if report.anonymous else report.reporter_name.strip()[:64],
-        reporter_phone="" if report.anonymous else report.reporter_phone.strip()[:32],
+        reporter_phone="" if report.anonymous else seal(phone),
+        reporter_phone_hash="" if report.anonymous else lookup_hash(phone),
         anonymous=report.anonymous, created_at=now, stage_started_at=now,
     )
     case.owner = owner

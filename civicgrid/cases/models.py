@@ -14,6 +14,7 @@ from django.db.models import Q
 from civicgrid.accounts.models import DepartmentType, OrgUnit
 from civicgrid.areas.models import Grid
 from civicgrid.core.models import AppendOnly
+from civicgrid.core.personal import unseal
 
 
 class Urgency(models.TextChoices):
@@ -122,7 +123,10 @@ class Case(models.Model):
                                  blank=True, on_delete=models.PROTECT, related_name="reported_cases",
                                  db_index=False)  # case_reporter: the rows that have one
     reporter_name = models.CharField("反映人", max_length=64, blank=True)
-    reporter_phone = models.CharField("联系电话", max_length=32, blank=True)
+    # personal data (DESIGN.md §5): encrypted at rest (core.personal.seal), shown masked,
+    # found by exact number through the keyed hash (the hotline's "this caller's cases")
+    reporter_phone = models.TextField("联系电话（加密）", blank=True)
+    reporter_phone_hash = models.CharField("联系电话检索哈希", max_length=64, blank=True)
     anonymous = models.BooleanField("匿名", default=False)
     on_the_spot = models.BooleanField("即报即办", default=False)
     merged_into = models.ForeignKey("self", verbose_name="合并至", null=True, blank=True,
@@ -168,10 +172,18 @@ class Case(models.Model):
                          condition=models.Q(reporter__isnull=False)),
             models.Index(fields=["merged_into"], name="case_merged_into",
                          condition=models.Q(merged_into__isnull=False)),
+            models.Index(fields=["reporter_phone_hash"], name="case_reporter_phone_hash",
+                         condition=~models.Q(reporter_phone_hash="")),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def reporter_phone_plain(self) -> str:
+        """The reporter's phone in clear, for code that must use it (an SMS to the reporter);
+        screens show ``mask_phone`` of it."""
+        return unseal(self.reporter_phone)
 
     @property
     def is_open(self) -> bool:

@@ -31,7 +31,7 @@ def case_sheet_pdf(case: Case, *, timeline: Sequence[CaseEvent],
         reporter = "匿名"
     else:
         reporter = " ".join(x for x in (case.reporter_name or (str(case.reporter) if case.reporter else ""),
-                                        _mask(case.reporter_phone)) if x)
+                                        _mask(case.reporter_phone_plain)) if x)
     place = case.grid.name + f"（{case.grid.code}）" if case.grid else case.area_code
     location = f"{case.lng:.6f}, {case.lat:.6f}" if case.lng is not None and case.lat is not None else "—"
     fields = [

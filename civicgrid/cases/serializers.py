@@ -152,7 +152,7 @@ class CaseDetailSerializer(CaseSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_reporter_phone(self, case: Case) -> str:
-        return mask_phone(case.reporter_phone)  # masked for every role (DESIGN.md §5)
+        return mask_phone(case.reporter_phone_plain)  # masked for every role (DESIGN.md §5)
 
     @extend_schema_field(DeadlinesSerializer)
     def get_deadlines(self, case: Case) -> dict[str, Any]:

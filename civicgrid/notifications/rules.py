@@ -37,7 +37,7 @@ def _when(value: dt.datetime | None) -> str:
 
 
 def _phones(*cases: Case) -> list[str]:
-    return [c.reporter_phone for c in cases if c.reporter_phone and not c.anonymous]
+    return [c.reporter_phone_plain for c in cases if c.reporter_phone and not c.anonymous]
 
 
 def on_report(event: CaseEvent, case: Case) -> list[Notice]:

@@ -99,7 +99,7 @@ def cases_book(qs: QuerySet[Case], caption: str) -> tuple[bytes, int]:
     yes, no = _("是"), _("否")
     data = ((c.code, c.title, str(c.category) if c.category_id else "", c.get_channel_display(),
              c.get_state_display(), c.area_code,
-             _("匿名") if c.anonymous else mask_name(c.reporter_name), mask_phone(c.reporter_phone),
+             _("匿名") if c.anonymous else mask_name(c.reporter_name), mask_phone(c.reporter_phone_plain),
              _local(c.created_at), _local(c.registered_at), _local(c.closed_at),
              "" if c.closed_on_time is None else (yes if c.closed_on_time else no))
             for c in qs.iterator(chunk_size=2000))

@@ -19,6 +19,7 @@ from civicgrid.cases.imports import Mapping, import_cases
 from civicgrid.cases.imports import mapping as mappings
 from civicgrid.cases.models import Case, CaseEvent, State
 from civicgrid.core.errors import PermissionDenied, ValidationFailed
+from civicgrid.core.personal import lookup_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -79,14 +80,15 @@ def test_a_12345_export_with_bad_rows_imports_the_good_ones_and_reports_each_bad
              .select_related("category", "grid", "owner__area")}
     assert set(cases) == {"GD001", "GD002", "GD003", "GD010"}
     one = cases["GD001"]
-    assert one.reporter_phone == "13812345678" and one.reporter_name == "张先生"
+    assert one.reporter_phone_plain == "13812345678" and one.reporter_name == "张先生"
+    assert one.reporter_phone != "13812345678" and one.reporter_phone_hash == lookup_hash("13812345678")
     assert one.category.code == "sheshi-ludeng"
     assert one.grid is not None and one.area_code == one.grid.code
     assert one.owner.area.code == "640202001"  # the street's centre
     assert one.state == State.REPORTED and one.due_at is not None and one.channel == "hotline"
     assert one.created_at == dt.datetime(2020, 1, 6, 4, 9, 38, tzinfo=dt.UTC)
     two = cases["GD002"]
-    assert two.reporter_phone == "0952-2012345-12" and two.area_code == "640202002"
+    assert two.reporter_phone_plain == "0952-2012345-12" and two.area_code == "640202002"
     assert two.title == "垃圾没人清运" and two.category.code == "shirong-laji"
     three = cases["GD003"]
     assert three.category is None and three.area_code == "640202" and three.owner.area.code == "640202"

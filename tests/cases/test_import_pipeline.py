@@ -127,7 +127,7 @@ def test_bulk_key_checks_refuse_a_missing_key_and_accept_the_batch_own_rows(cast
     cases = loader.case_table(now)
     owner = cast["center"].org_unit_id
     case = (missing, "TESTCODE", "hotline", SOURCE, "K1", None, "normal", "t", "d", "", None, None,
-            None, "640202", owner, "reported", "", "", now, None, now, None, now)
+            None, "640202", owner, "reported", "", "", "", now, None, now, None, now)
     with transaction.atomic(), connection.cursor() as cursor:
         loader.store(cursor.cursor, [(cases, [case]), (events, [row])], bulk_checks=True)
         cursor.execute("SHOW session_replication_role")

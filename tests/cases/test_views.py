@@ -11,6 +11,7 @@ from civicgrid.areas.models import Area, AreaLevel
 from civicgrid.cases import services
 from civicgrid.cases.intake import Report, report_case
 from civicgrid.cases.models import Case, State
+from civicgrid.core.personal import lookup_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +212,7 @@ def test_hotline_records_a_call(cast) -> None:  # type: ignore[no-untyped-def]
         "reporter_name": "李先生", "reporter_phone": "13900001111", "title": "噪声扰民",
         "description": "夜间施工", "category": "shengtai-zaosheng", "area": DEMO_TOWNSHIP})
     assert response.status_code == 302
-    case = Case.objects.get(reporter_phone="13900001111")
+    case = Case.objects.get(reporter_phone_hash=lookup_hash("13900001111"))
     assert case.channel == "hotline" and case.area_code == DEMO_TOWNSHIP
     assert case.owner == OrgUnit.objects.get(code=f"center-{DEMO_TOWNSHIP}")
 

@@ -90,7 +90,7 @@ def test_a_family_is_stored_as_its_rows_one_by_one(cast) -> None:  # type: ignor
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_family_whose_child_conflicts_leaves_nothing_even_in_autocommit(cast) -> None:  # type: ignore[no-untyped-def]
+def test_a_family_whose_child_conflicts_leaves_nothing_even_in_autocommit(demo_city) -> None:  # type: ignore[no-untyped-def]
     first = _case()
     insert([first])
     insert([IdempotencyKey(key="k-taken", case=first, request_hash="h", created_at=timezone.now())])

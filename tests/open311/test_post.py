@@ -27,7 +27,7 @@ def test_post_creates_a_case_in_the_street_centres_queue(cast) -> None:  # type:
     assert case.state == "reported" and case.owner.area.code == "640202001"
     assert case.category.code == "shirong-laji" and case.urgency == "urgent"
     assert case.grid is not None and case.grid.code.startswith("640202001")
-    assert case.reporter_name == "周 磊" and case.reporter_phone == "13912345678"
+    assert case.reporter_name == "周 磊" and case.reporter_phone_plain == "13912345678"
     assert case.reporter is None  # a system channel: no user of ours filed it
     assert CaseEvent.objects.filter(case=case, action="report").count() == 1
     submission = Open311Submission.objects.get(case=case)

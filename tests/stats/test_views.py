@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from civicgrid.cases.models import Case
 from civicgrid.core.models import AuditEntry
+from civicgrid.core.personal import lookup_hash, seal
 from civicgrid.demo.cases import build_cases
 from civicgrid.stats import rollups
 
@@ -26,7 +27,8 @@ YEAR = {"period": "year", "date": "2026-03-01"}
 def city(cast):  # type: ignore[no-untyped-def]
     build_cases(300, seed=3, now=NOW)
     Case.objects.filter(pk__in=Case.objects.order_by("pk").values("pk")[:40]).update(
-        reporter_name="张三丰", reporter_phone="13812345678", anonymous=False)
+        reporter_name="张三丰", reporter_phone=seal("13812345678"),
+        reporter_phone_hash=lookup_hash("13812345678"), anonymous=False)
     rollups.rebuild()
     return cast
 

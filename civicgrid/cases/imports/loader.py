@@ -322,8 +322,8 @@ class Background:
 CASE_COLUMNS = (
     "id", "code", "channel", "channel_detail", "source_ref", "category_id", "urgency", "title",
     "description", "address", "lng", "lat", "grid_id", "area_code", "owner_id", "state",
-    "reporter_name", "reporter_phone", "created_at", "closed_at", "stage_started_at", "due_at",
-    "updated_at",
+    "reporter_name", "reporter_phone", "reporter_phone_hash", "created_at", "closed_at",
+    "stage_started_at", "due_at", "updated_at",
 )
 EVENT_COLUMNS = ("case_id", "at", "actor_id", "actor_name", "actor_org_id", "action",
                  "from_state", "to_state", "note", "data")

@@ -38,6 +38,7 @@ from civicgrid.cases.intake import CODE_ALPHABET, CODE_LENGTH
 from civicgrid.cases.models import Case, Stage, State
 from civicgrid.core import audit
 from civicgrid.core.errors import PermissionDenied, ValidationFailed
+from civicgrid.core.personal import lookup_hash, seal
 from civicgrid.core.transactions import write_transaction
 
 CHUNK = 5_000  # small enough that the writers start early and the last chunk ends soon
@@ -58,7 +59,9 @@ def new_codes(count: int) -> list[str]:
         text += raw.translate(_TO_ALPHABET, _DROP).decode("ascii")
     return [text[i:i + CODE_LENGTH] for i in range(0, count * CODE_LENGTH, CODE_LENGTH)]
 CLOSED, REPORTED = State.CLOSED.value, State.REPORTED.value
-UPDATED_FIELDS = ("title", "description", "address", "reporter_name", "reporter_phone")
+# compared to decide whether a re-imported row changed; the phone is sealed with a fresh nonce
+# each time (core.personal), so its keyed hash stands for it
+UPDATED_FIELDS = ("title", "description", "address", "reporter_name", "reporter_phone_hash")
 
 
 @dataclass
@@ -222,7 +225,8 @@ class Importer:
                 row.category.id if row.category else None, row.urgency, row.title,
                 row.description, row.address, row.lng, row.lat,
                 self.placer.grid_ids.get(grid) if grid else None, area_code, owner_id,
-                CLOSED if closed else REPORTED, row.reporter_name, row.phone,
+                CLOSED if closed else REPORTED, row.reporter_name, seal(row.phone),
+                lookup_hash(row.phone),
                 row.reported_at, row.closed_at, self.now,
                 None if closed else self.placer.due(row, level), self.now)
 
@@ -298,12 +302,13 @@ class Importer:
             old = existing.get(r.source_ref)
             if old is None:
                 continue
-            new = (r.title, r.description, r.address, r.reporter_name, r.phone)
+            new = (r.title, r.description, r.address, r.reporter_name, lookup_hash(r.phone))
             if tuple(old[2:]) == new:
                 unchanged += 1
                 continue
-            update_rows.append((*new, self._stamp, old[0]))
-            fields = [f for f, a, b in zip(UPDATED_FIELDS, old[2:], new, strict=True) if a != b]
+            update_rows.append((*new[:4], seal(r.phone), new[4], self._stamp, old[0]))
+            fields = [f.removesuffix("_hash")
+                      for f, a, b in zip(UPDATED_FIELDS, old[2:], new, strict=True) if a != b]
             data = json.dumps({"source": self.mapping.source, "source_ref": r.source_ref,
                                "row": r.number, "fields": fields}, ensure_ascii=False)
             update_events.append(self._event(old[0], "import_update", old[1], old[1],
@@ -327,10 +332,12 @@ class Importer:
         return Written(case_rows, event_rows + update_events, update_rows, unchanged, rejected)
 
 
-# the changed text of an imported case (values: UPDATED_FIELDS, updated_at, id); the table name
+# the changed text of an imported case (values: the text fields, the sealed phone and its hash,
+# updated_at, id); the table name
 # comes from the model's meta
 UPDATE_SQL = (f"UPDATE {Case._meta.db_table} SET title = %s, description = %s, address = %s, "  # noqa: S608
-              "reporter_name = %s, reporter_phone = %s, version = version + 1, updated_at = %s "
+              "reporter_name = %s, reporter_phone = %s, reporter_phone_hash = %s, "
+              "version = version + 1, updated_at = %s "
               "WHERE id = %s")
 
 

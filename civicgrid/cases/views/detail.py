@@ -36,7 +36,7 @@ def detail_context(user: User, case: Case, *, posted: dict[str, Any] | None = No
     names = {a.action for a in actions}
     context: dict[str, Any] = {
         "case": case,
-        "reporter_phone": mask_phone(case.reporter_phone),
+        "reporter_phone": mask_phone(case.reporter_phone_plain),
         "timeline": [(e, _(ACTION_LABELS.get(e.action, e.action))) for e in timeline_of(case)],
         "assignments": case.assignments.select_related("department").order_by("id"),
         "photos": case.photos.order_by("created_at", "id"),

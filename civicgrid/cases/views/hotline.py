@@ -13,6 +13,7 @@ from civicgrid.cases.selectors import case_by_code, cases_visible_to
 from civicgrid.cases.views.common import decorate, error_page, form_values, mask_phone
 from civicgrid.cases.views.report import answer_created, report_context, report_from_post
 from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
+from civicgrid.core.personal import lookup_hash
 
 LOOKUP_LIMIT = 50
 
@@ -48,10 +49,10 @@ def lookup(request: HttpRequest) -> HttpResponse:
             context["error"] = NotFound(_("未找到编号为 %(code)s 的事件。") % {"code": code})
             return render(request, "cases/lookup.html", context, status=exc.status)
     if phone:
-        rows = decorate(cases_visible_to(request.user).filter(reporter_phone=phone)
+        rows = decorate(cases_visible_to(request.user).filter(reporter_phone_hash=lookup_hash(phone))
                         .order_by("-created_at")[:LOOKUP_LIMIT])
         for row in rows:
-            row.masked_phone = mask_phone(row.reporter_phone)  # type: ignore[attr-defined]
+            row.masked_phone = mask_phone(row.reporter_phone_plain)  # type: ignore[attr-defined]
         context["rows"] = rows
         context["masked"] = mask_phone(phone)
     return render(request, "cases/lookup.html", context)
