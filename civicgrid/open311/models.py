@@ -52,7 +52,7 @@ class Open311Submission(models.Model):
     token = models.CharField(max_length=32, unique=True)
     account_id = models.CharField(max_length=64, blank=True)
     device_id = models.CharField(max_length=64, blank=True)
-    email = models.CharField(max_length=128, blank=True)
+    email = models.TextField(blank=True)  # personal data: sealed (core.personal), never shown
     media_url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
 

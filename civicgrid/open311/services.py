@@ -21,6 +21,7 @@ from civicgrid.areas.models import Area
 from civicgrid.cases.intake import Report, report_case
 from civicgrid.cases.models import Case, Channel, Urgency
 from civicgrid.core.errors import NotFound, PermissionDenied, ValidationFailed
+from civicgrid.core.personal import seal
 from civicgrid.open311 import selectors
 from civicgrid.open311.models import Open311Client, Open311Submission
 
@@ -117,7 +118,7 @@ def submit_request(*, client: Open311Client, fields: Mapping[str, str]) -> Filed
             client=client, case=case, token=secrets.token_hex(8),
             account_id=(fields.get("account_id") or "").strip()[:64],
             device_id=(fields.get("device_id") or "").strip()[:64],
-            email=(fields.get("email") or "").strip()[:128],
+            email=seal((fields.get("email") or "").strip()[:128]),
             media_url=(fields.get("media_url") or "").strip()[:500],
             created_at=timezone.now())
     return Filed(case, submission)

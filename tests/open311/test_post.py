@@ -7,6 +7,7 @@ from django.test import Client
 
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.cases.selectors import cases_visible_to
+from civicgrid.core.personal import is_sealed, unseal
 from civicgrid.open311 import keys
 from civicgrid.open311.demo import DEMO_CLIENT_NAME
 from civicgrid.open311.models import Open311Client, Open311Submission
@@ -32,6 +33,8 @@ def test_post_creates_a_case_in_the_street_centres_queue(cast) -> None:  # type:
     assert CaseEvent.objects.filter(case=case, action="report").count() == 1
     submission = Open311Submission.objects.get(case=case)
     assert submission.device_id == "dev-1" and submission.client.name == DEMO_CLIENT_NAME
+    assert is_sealed(submission.email) and unseal(submission.email) == "zhou@example.org"
+    assert case.reporter_phone != "13912345678"  # personal data sealed at rest
     # the token resolves to the request id
     token = body(Client().get(f"{BASE}/tokens/{submission.token}.json"))
     assert token == [{"service_request_id": case.code, "token": submission.token}]
