@@ -8,12 +8,13 @@ from __future__ import annotations
 from django.contrib import admin
 
 from civicgrid.cases.models import Category, DeadlinePolicy
-from civicgrid.core.admin_base import CivicModelAdmin
+from civicgrid.core.admin_base import CivicInline, CivicModelAdmin
 
 SETTINGS_PERMISSION = "areas.manage"  # reference data and settings: the system admin
 
 
-class SubcategoryInline(admin.TabularInline):
+class SubcategoryInline(CivicInline, admin.TabularInline):  # type: ignore[type-arg]
+    view_permission = manage_permission = SETTINGS_PERMISSION
     model = Category
     fk_name = "parent"
     fields = ["code", "name", "department_type", "urgency", "duplicate_radius_m", "is_public",

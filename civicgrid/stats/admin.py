@@ -8,8 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
-from civicgrid.accounts.scope import can
-from civicgrid.core.admin_base import CivicModelAdmin
+from civicgrid.core.admin_base import CivicInline, CivicModelAdmin
 from civicgrid.stats import kpis
 from civicgrid.stats.models import AssessmentIndicator, AssessmentScheme, PublishedAssessment
 
@@ -28,27 +27,14 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["kpi", "weight", "target", "sort"]
 
 
-class IndicatorInline(admin.TabularInline):  # type: ignore[type-arg]
+class IndicatorInline(CivicInline, admin.TabularInline):  # type: ignore[type-arg]
     """Rights from the matrix, like the scheme itself (not Django's model permissions)."""
 
+    view_permission = manage_permission = SETTINGS_PERMISSION
+    allow_delete = True
     model = AssessmentIndicator
     form = IndicatorForm
     extra = 1
-
-    def _may(self, request: Any) -> bool:
-        return can(getattr(request, "user", None), SETTINGS_PERMISSION)
-
-    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
-        return self._may(request)
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return self._may(request)
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return self._may(request)
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return self._may(request)
 
 
 @admin.register(AssessmentScheme)
