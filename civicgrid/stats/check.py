@@ -104,6 +104,8 @@ def _working(fine: dict[Fine, dict[str, int]], start: dt.datetime | None) -> Non
         for i, day, area, cat, channel, seconds, verified in zip(
                 cols.id.tolist(), computed.day(cols.closed).tolist(), cols.area, cols.category.tolist(),
                 cols.channel, computed.handle_seconds.tolist(), computed.verified.tolist(), strict=True):
+            if i not in depts:  # no longer closed since it was read (a live system): not counted
+                continue
             values = fine[("d", days[day], area, cat, channel, depts[i])]
             values["handle_seconds"] += seconds
             values["verified_on_time"] += int(verified)

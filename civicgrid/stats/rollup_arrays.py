@@ -128,7 +128,9 @@ class Sums:
                   level_code: dict[int, np.ndarray], full_code: np.ndarray, area_len: np.ndarray,
                   empty: dict[str, int], month: np.ndarray, year: np.ndarray, prefixes: Codes,
                   batch: int) -> Iterator[list[tuple[Any, ...]]]:
-        keys_all, values_all = [], {}
+        keys_all: list[np.ndarray] = []
+        parts: list[tuple[int, int, dict[str, np.ndarray]]] = []  # (start, end, measures)
+        at = 0
         for source, keys, values in sources:
             if (grain == "o") != (source == cuts.OPEN_DATE):
                 continue
@@ -140,12 +142,16 @@ class Sums:
             day = p["day"][keep]
             day = month[day] if grain == "m" else year[day] if grain == "y" else day
             keys_all.append(_pack(area, *dims, day))
-            for m in MEASURES:
-                values_all.setdefault(m, []).append(
-                    values[m][keep] if m in values else np.zeros(int(keep.sum()), dtype=np.int64))
+            parts.append((at, at + len(area), {m: v[keep] for m, v in values.items()}))
+            at += len(area)
         if not keys_all:
             return
-        keys, summed = _sum(np.concatenate(keys_all), {m: np.concatenate(v) for m, v in values_all.items()})
+        keys, inverse = np.unique(np.concatenate(keys_all), return_inverse=True)
+        del keys_all
+        summed = {m: np.zeros(len(keys), dtype=np.int64) for m in MEASURES}
+        for start, end, values in parts:  # each source adds only the measures it has
+            for m, v in values.items():
+                summed[m] += np.bincount(inverse[start:end], weights=v, minlength=len(keys)).round().astype(np.int64)
         p = _unpack(keys)
         names = prefixes.values
         cats, channels, depts = (self.codes[d].values for d in cuts.DIMS)
