@@ -281,7 +281,10 @@ its watermark (with the gaps of ids committed out of order), builds one body per
 it per subscriber, POSTs over keep-alive connections and writes the deliveries with their
 results in one binary COPY per pass (each row written once, with two index entries), at
 nice 10. The rounds' rates move with the other work on this shared machine; the CPU figures
-per case are the steadier comparison.
+per case are the steadier comparison. Before this design (run of 2026-11-21 15:53 UTC, the
+deliveries queued in the report's own transaction and each row updated by the worker twice):
+78 %, civicgrid's CPU per case 7.09 → 9.08 ms (servers +0.56, PostgreSQL +0.73, worker
++0.72), receiver 0.30 ms.
 """
 
 
