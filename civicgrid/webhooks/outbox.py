@@ -334,6 +334,18 @@ def send_new(*, now: dt.datetime | None = None, batch: int | None = None) -> Del
             mine.update(claim_token=None, claimed_until=None)
 
 
+def start_at_newest_if_idle(*, now: dt.datetime) -> None:
+    """With nobody subscribed, no entry so far is for anyone: move the cursor to the newest
+    one, as a pass would (``create_subscriber`` calls this first, so that a new subscriber's
+    first pass does not read a history loaded before — a demo city, an import — for nobody).
+    Left alone while a pass holds the cursor."""
+    if Subscriber.objects.filter(Q(active=True) | Q(paused_at__isnull=False)).exists():
+        return
+    newest = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    Cursor.objects.filter(pk=_cursor().pk, claim_token__isnull=True, watermark__lt=newest
+                          ).update(watermark=newest, gaps=[], moved_at=now)
+
+
 def backlog() -> int:
     """Timeline entries committed but not read by a pass yet (above the watermark or in a gap)."""
     cursor = _cursor()

@@ -15,7 +15,7 @@ from civicgrid.areas.models import Area
 from civicgrid.core import audit, refcache
 from civicgrid.core.errors import NotFound, ValidationFailed
 from civicgrid.core.rows import insert as rows_insert
-from civicgrid.webhooks import signing
+from civicgrid.webhooks import outbox, signing
 from civicgrid.webhooks.models import Delivery, DeliveryStatus, Event, Subscriber
 from civicgrid.webhooks.transport import delivery_id
 
@@ -47,6 +47,7 @@ def create_subscriber(*, actor: User | None, name: str, url: str, events: Iterab
     """A new subscriber and its signing secret — the only time the secret is handed out."""
     secret = signing.new_secret()
     with transaction.atomic():
+        outbox.start_at_newest_if_idle(now=timezone.now())
         subscriber = Subscriber.objects.create(
             name=name.strip(), url=check_url(url), events=check_events(events), area=area,
             active=active, secret=secret, created_by=actor)

@@ -159,3 +159,17 @@ def test_a_transaction_that_commits_late_loses_no_event(receiver, cast) -> None:
     assert deliver_due().sent == 1
     assert [r.json["case"]["code"] for r in receiver.received] == [quick.code, late[0]]
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 2
+
+
+def test_the_first_subscriber_starts_after_the_history(receiver, cast) -> None:  # type: ignore[no-untyped-def]
+    """Cases loaded before anyone subscribed (a demo city, an import) are for nobody: the first
+    subscriber's passes do not read them."""
+    Cursor.objects.update_or_create(name=outbox.NAME, defaults={"watermark": 0, "gaps": []})
+    before = reported(cast)
+    newest = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    subscribe(receiver)
+    assert Cursor.objects.get().watermark == newest
+    after = reported(cast)
+    assert deliver_due().sent == 1
+    assert [r.json["case"]["code"] for r in receiver.received] == [after.code]
+    assert before.code != after.code
