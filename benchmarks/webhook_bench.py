@@ -5,8 +5,8 @@ repository root. The same setup as the intake benchmark (benchmarks/intake_bench
 helpers it imports): a throwaway PostgreSQL cluster, the demo city, ``civicgrid serve``
 processes on loopback and concurrent keep-alive clients POSTing ``/api/v1/cases/``. It
 alternates rounds *without* webhooks and *with* 2 active subscribers (all events, the whole
-district) pointing to a loopback receiver (``webhook_receiver`` under granian, processes of
-its own) that checks every signature, while ``civicgrid deliver-webhooks --every 1`` runs as a
+district) pointing to a loopback receiver (``webhook_receiver``: asyncio and httptools, a
+process of its own) that checks every signature, while ``civicgrid deliver-webhooks --every 1`` runs as a
 worker. After each "on" round it waits until the worker has read every timeline entry and no
 delivery is open before switching the subscribers off (the worker leaves an inactive
 subscriber's deliveries waiting), and at the end counts what arrived — and how many delivery
@@ -36,8 +36,8 @@ from benchmarks.machine import describe, write_section  # noqa: E402
 
 
 class Receiver:
-    """The loopback webhook receiver (``webhook_receiver``, under granian at nice 10) in
-    processes of its own, as a subscriber's system would be: it verifies each signature and
+    """The loopback webhook receiver (``webhook_receiver``: asyncio and httptools, at nice 10)
+    in a process of its own, as a subscriber's system would be: it verifies each signature and
     counts. Started once the subscribers' secrets are known."""
 
     def __init__(self) -> None:
@@ -53,9 +53,8 @@ class Receiver:
         env = {**os.environ, "WEBHOOK_BENCH_SECRETS": ",".join(self.secrets),
                "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
-            ["nice", "-n", "10", str(ib.BIN / "granian"), "--interface", "rsgi", "--host",
-             "127.0.0.1", "--port", str(self.port), "--workers", "1", "--log-level", "warning",
-             "benchmarks.webhook_receiver:app"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+            ["nice", "-n", "10", sys.executable, "-m", "benchmarks.webhook_receiver",
+             str(self.port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -257,7 +256,7 @@ Setup: as the intake benchmark (demo city of {args.grids} grids, `civicgrid serv
 {args.rounds} alternating pairs of rounds (off-on, on-off, …) of {args.seconds:g} s each, without webhooks ("off": subscribers inactive) and
 with {args.subscribers} active subscribers wanting every event of the district ("on"), while
 `civicgrid deliver-webhooks --every 1` (at its default `--nice 10`) runs beside the servers
-and a loopback receiver (`benchmarks/webhook_receiver.py` under granian, at nice 10 too: it
+and a loopback receiver (`benchmarks/webhook_receiver.py`: asyncio and httptools, at nice 10 too: it
 stands for the subscriber's system, which runs on another machine in a deployment) checks
 every signature. A report writes nothing for webhooks: the worker reads the new timeline
 entries, signs and POSTs one delivery per subscriber and records them in bulk.
