@@ -10,7 +10,16 @@ from django.utils.crypto import salted_hmac
 from hypothesis import given
 from hypothesis import strategies as st
 
-from civicgrid.core.personal import UNREADABLE, lookup_hash, normalise, seal, unseal
+from civicgrid.core.personal import (
+    UNREADABLE,
+    is_sealed,
+    lookup_hash,
+    lookup_hashes,
+    normalise,
+    seal,
+    seal_many,
+    unseal,
+)
 
 
 @given(st.text(min_size=1).filter(lambda s: s.strip() and "\x00" not in s))
@@ -49,3 +58,12 @@ def test_the_lookup_hash_is_djangos_salted_hmac_of_the_normalised_value(value: s
         secret=settings.PERSONAL_DATA_KEY or settings.SECRET_KEY, algorithm="sha256").hexdigest()
     assert lookup_hash(value) == expected
     assert lookup_hash(f" {value.lower()} ") == lookup_hash(value.lower())
+
+
+def test_the_batch_forms_answer_as_the_single_ones() -> None:
+    values = ["13812345678", "", " 0951-5012345 ", "ab c", "  "]
+    assert lookup_hashes(values) == [lookup_hash(v) for v in values]
+    sealed = seal_many(values)
+    assert [unseal(t) for t in sealed] == [v.strip() for v in values]
+    assert [bool(t) for t in sealed] == [bool(v.strip()) for v in values]
+    assert len({t for t in sealed if t}) == 3 and all(is_sealed(t) for t in sealed if t)

@@ -38,7 +38,7 @@ from civicgrid.cases.intake import CODE_ALPHABET, CODE_LENGTH
 from civicgrid.cases.models import Case, Stage, State
 from civicgrid.core import audit
 from civicgrid.core.errors import PermissionDenied, ValidationFailed
-from civicgrid.core.personal import lookup_hash, seal
+from civicgrid.core.personal import lookup_hashes, seal_many
 from civicgrid.core.transactions import write_transaction
 
 CHUNK = 5_000  # small enough that the writers start early and the last chunk ends soon
@@ -217,7 +217,8 @@ class Importer:
             self._pipeline = None
             loader.unlock_source(self.mapping.source)
 
-    def _case_row(self, case_id: int, code: str, row: Row, grid: str | None) -> tuple[Any, ...]:
+    def _case_row(self, case_id: int, code: str, row: Row, grid: str | None,
+                  phone: tuple[str, str]) -> tuple[Any, ...]:
         area_code = grid or row.area_code
         owner_id, level = self.placer.owner(area_code)
         closed = row.closed_at is not None
@@ -225,8 +226,7 @@ class Importer:
                 row.category.id if row.category else None, row.urgency, row.title,
                 row.description, row.address, row.lng, row.lat,
                 self.placer.grid_ids.get(grid) if grid else None, area_code, owner_id,
-                CLOSED if closed else REPORTED, row.reporter_name, seal(row.phone),
-                lookup_hash(row.phone),
+                CLOSED if closed else REPORTED, row.reporter_name, *phone,
                 row.reported_at, row.closed_at, self.now,
                 None if closed else self.placer.due(row, level), self.now)
 
@@ -295,6 +295,8 @@ class Importer:
         updates of changed cases (with theirs)."""
         existing = _existing(self.mapping.source, [r.source_ref for r in rows])
         fresh = [r for r in rows if r.source_ref not in existing]
+        hashes = dict(zip((r.source_ref for r in rows), lookup_hashes([r.phone for r in rows]),
+                          strict=True))
         update_rows: list[tuple[Any, ...]] = []
         update_events: list[tuple[Any, ...]] = []
         unchanged = 0
@@ -302,11 +304,11 @@ class Importer:
             old = existing.get(r.source_ref)
             if old is None:
                 continue
-            new = (r.title, r.description, r.address, r.reporter_name, lookup_hash(r.phone))
+            new = (r.title, r.description, r.address, r.reporter_name, hashes[r.source_ref])
             if tuple(old[2:]) == new:
                 unchanged += 1
                 continue
-            update_rows.append((*new[:4], seal(r.phone), new[4], self._stamp, old[0]))
+            update_rows.append((*new[:4], *seal_many([r.phone]), new[4], self._stamp, old[0]))
             fields = [f.removesuffix("_hash")
                       for f, a, b in zip(UPDATED_FIELDS, old[2:], new, strict=True) if a != b]
             data = json.dumps({"source": self.mapping.source, "source_ref": r.source_ref,
@@ -325,8 +327,9 @@ class Importer:
             placed.append((r, grid))
         ids = loader.reserve_case_ids(len(placed))
         codes = new_codes(len(placed))
-        case_rows = [self._case_row(i, code, r, g)
-                     for i, code, (r, g) in zip(ids, codes, placed, strict=True)]
+        sealed = seal_many([r.phone for r, _g in placed])
+        case_rows = [self._case_row(i, code, r, g, (phone, hashes[r.source_ref]))
+                     for i, code, (r, g), phone in zip(ids, codes, placed, sealed, strict=True)]
         event_rows = [self._event_row(i, r, g, c[15])
                       for i, (r, g), c in zip(ids, placed, case_rows, strict=True)]
         return Written(case_rows, event_rows + update_events, update_rows, unchanged, rejected)
