@@ -29,23 +29,27 @@ from civicgrid.mediation.rollup_models import MEASURES
 KEY_COLUMNS = ("grain", "period", "area_level", "area", "level", "dispute_type", "mediator_id")
 
 
-def _upsert_sql() -> str:
+CHUNK = 500  # rows per statement (SQLite: 22 columns × 500 values, well under its limit)
+
+
+def _upsert_sql(rows: int) -> str:
     table = connection.ops.quote_name(DisputeRollup._meta.db_table)
     columns = KEY_COLUMNS + MEASURES
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     update = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in MEASURES)
     return (f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names from the model
-            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"VALUES {', '.join([one] * rows)} "
             f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {update}")
 
 
 def apply(changes: dict[Key, dict[str, int]]) -> None:
-    """Add the changes to the rollups (rows left at zero stay: a later change reuses them)."""
-    if not changes:
-        return
-    rows = [list(key) + [values.get(m, 0) for m in MEASURES]
-            for key, values in sorted(changes.items())]
+    """Add the changes to the rollups, in key order, one statement per ``CHUNK`` rows (each key
+    once per statement); rows left at zero stay: a later change reuses them."""
+    rows = [(*key, *(values.get(m, 0) for m in MEASURES)) for key, values in sorted(changes.items())]
     with connection.cursor() as cursor:
-        cursor.executemany(_upsert_sql(), rows)
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            cursor.execute(_upsert_sql(len(chunk)), [v for row in chunk for v in row])
 
 
 def refresh(dispute: Dispute) -> bool:
