@@ -39,8 +39,9 @@ from civicgrid.core.transactions import write_transaction
 
 # sent after commit with ``event`` (a CaseEvent) and ``case``
 case_event_committed = Signal()
-# sent inside the transaction that wrote the entry: for what must commit or roll back with it
-# (the webhook queue, a transactional outbox); receivers must not fail the action
+# sent inside the transaction that wrote the entry: for what must commit or roll back with it;
+# receivers must not fail the action. None by default (webhooks read the timeline itself, ADR
+# 0008); a listener sends plain reports back through a transaction (ADR 0010)
 case_event_recorded = Signal()
 
 ACTIVE_ASSIGNMENT = (AssignmentState.DISPATCHED, AssignmentState.SIGNED, AssignmentState.HANDLED)
