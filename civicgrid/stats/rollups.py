@@ -45,6 +45,7 @@ from civicgrid.cases.imports.loader import (
     large_cache,
 )
 from civicgrid.cases.models import CaseEvent
+from civicgrid.core.idruns import missing_runs
 from civicgrid.core.transactions import write_transaction
 from civicgrid.stats import conf, cuts
 from civicgrid.stats.fact_columns import read_after
@@ -83,20 +84,6 @@ def _state() -> FoldState:
     return state
 
 
-def _missing_runs(low: int, high: int, seen: list[int]) -> list[tuple[int, int]]:
-    """Runs of ids in [low, high] that are not in ``seen`` (sorted)."""
-    runs, cursor = [], low
-    for i in seen:
-        if i < low or i > high:
-            continue
-        if i > cursor:
-            runs.append((cursor, i - 1))
-        cursor = max(cursor, i + 1)
-    if cursor <= high:
-        runs.append((cursor, high))
-    return runs
-
-
 def _apply(changes: dict[cuts.Key, dict[str, int]]) -> None:
     """Add the changes to the rollups: one upsert of increments per key."""
     if not changes:
@@ -129,9 +116,9 @@ def fold(*, batch: int | None = None, gap_seconds: int | None = None) -> FoldRep
     new_gaps: list[list[float]] = []
     for low, high, noticed in gaps:
         if now - noticed <= horizon:
-            new_gaps += [[a, b, noticed] for a, b in _missing_runs(int(low), int(high), seen)]
+            new_gaps += [[a, b, noticed] for a, b in missing_runs(int(low), int(high), seen)]
     new_watermark = fresh[-1][0] if fresh else watermark
-    new_gaps += [[a, b, now] for a, b in _missing_runs(watermark + 1, new_watermark, seen)]
+    new_gaps += [[a, b, now] for a, b in missing_runs(watermark + 1, new_watermark, seen)]
     case_ids = sorted({c for _, c in pairs})
     report = FoldReport(events=len(pairs), cases=len(case_ids), watermark=new_watermark,
                         gaps=new_gaps, more=len(fresh) >= batch)

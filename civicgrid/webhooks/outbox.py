@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from civicgrid.cases.imports.loader import Table
 from civicgrid.cases.models import CaseEvent
+from civicgrid.core.idruns import missing_runs
 from civicgrid.webhooks import events, transport
 from civicgrid.webhooks.models import Cursor, Delivery, DeliveryStatus, Subscriber
 from civicgrid.webhooks.results import DeliveryReport, after_failure, backoff
@@ -95,17 +96,6 @@ def _subscribers() -> list[Subscriber]:
     return found
 
 
-def _unseen(low: int, high: int, seen: list[int]) -> list[list[int]]:
-    """The runs [a, b] of ids from ``low`` to ``high`` missing from ``seen`` (sorted)."""
-    runs: list[list[int]] = []
-    expected = low
-    for i in (x for x in seen if low <= x <= high):
-        if i > expected:
-            runs.append([expected, i - 1])
-        expected = i + 1
-    return runs + ([[expected, high]] if expected <= high else [])
-
-
 def _read(cursor: Cursor, batch: int, horizon: float) -> tuple[list[tuple[Any, ...]], int,
                                                                  list[list[float]], bool]:
     """(entries, new watermark, new gaps, more) for this pass."""
@@ -124,9 +114,9 @@ def _read(cursor: Cursor, batch: int, horizon: float) -> tuple[list[tuple[Any, .
     new_gaps: list[list[float]] = []
     for low, high, noticed in gaps:
         if now - noticed <= horizon:
-            new_gaps += [[a, b, noticed] for a, b in _unseen(int(low), int(high), seen)]
+            new_gaps += [[a, b, noticed] for a, b in missing_runs(int(low), int(high), seen)]
     watermark = fresh[-1][0] if fresh else cursor.watermark
-    new_gaps += [[a, b, now] for a, b in _unseen(cursor.watermark + 1, watermark, seen)]
+    new_gaps += [[a, b, now] for a, b in missing_runs(cursor.watermark + 1, watermark, seen)]
     return rows, watermark, new_gaps, len(fresh) >= batch
 
 
