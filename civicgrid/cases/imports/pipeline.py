@@ -1,7 +1,7 @@
 """PostgreSQL: chunks of an import stored by two connections side by side, committed in order.
 
-One backend stores about 17,000 cases a second at most; an import that outruns it hands its
-chunks to ``Pipeline``: each chunk goes to a free writer connection (its own transaction, COPY in
+One backend uses one CPU, and storing a case (COPY, indexes, WAL) costs PostgreSQL more CPU than
+Python spends preparing it; so an import hands its chunks to ``Pipeline``: each chunk goes to a free writer connection (its own transaction, COPY in
 a helper thread while Python prepares the next chunk), and the chunks are committed strictly in
 the order they were handed over. So the database holds, at any time, the whole of the first k
 chunks and nothing of the others, as a one-connection import would: a chunk that fails is rolled
