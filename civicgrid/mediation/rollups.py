@@ -29,7 +29,7 @@ from civicgrid.mediation.rollup_models import MEASURES
 KEY_COLUMNS = ("grain", "period", "area_level", "area", "level", "dispute_type", "mediator_id")
 
 
-CHUNK = 500  # rows per statement (SQLite: 22 columns × 500 values, well under its limit)
+CHUNK = 500  # rows per statement on SQLite (22 columns × 500 values, well under its limit)
 
 
 def _upsert_sql(rows: int) -> str:
@@ -42,14 +42,34 @@ def _upsert_sql(rows: int) -> str:
             f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {update}")
 
 
+PG_TYPES = {"grain": "text", "period": "date", "area_level": "int", "area": "text",
+            "level": "text", "dispute_type": "text"}  # the rest: bigint
+
+
+def _upsert_arrays_sql() -> str:
+    """PostgreSQL: the rows as one array per column (22 parameters however many rows: a long
+    list of placeholders costs psycopg more to split than the database to run)."""
+    table = connection.ops.quote_name(DisputeRollup._meta.db_table)
+    columns = KEY_COLUMNS + MEASURES
+    arrays = ", ".join(f"%s::{PG_TYPES.get(c, 'bigint')}[]" for c in columns)
+    update = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in MEASURES)
+    return (f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - names from the model
+            f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {update}")
+
+
 def apply(changes: dict[Key, dict[str, int]]) -> None:
-    """Add the changes to the rollups, in key order, one statement per ``CHUNK`` rows (each key
-    once per statement); rows left at zero stay: a later change reuses them."""
+    """Add the changes to the rollups, in key order, each key once per statement; rows left at
+    zero stay: a later change reuses them."""
     rows = [(*key, *(values.get(m, 0) for m in MEASURES)) for key, values in sorted(changes.items())]
+    arrays = connection.vendor == "postgresql"
+    size = CHUNK * 20 if arrays else CHUNK
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
-            cursor.execute(_upsert_sql(len(chunk)), [v for row in chunk for v in row])
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
+            if arrays:
+                cursor.execute(_upsert_arrays_sql(), [list(column) for column in zip(*chunk, strict=True)])
+            else:
+                cursor.execute(_upsert_sql(len(chunk)), [v for row in chunk for v in row])
 
 
 def refresh(dispute: Dispute) -> bool:
