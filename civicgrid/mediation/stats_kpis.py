@@ -40,8 +40,11 @@ def _cuts(q: Any) -> dict[str, Any]:
 
 
 def query_of(q: Any) -> DisputeQuery:
-    """The dispute query of a command-centre query (``stats.selectors.KpiQuery``)."""
-    return DisputeQuery(prefixes=tuple(q.prefixes), period=q.period, **_cuts(q))
+    """The dispute query of a command-centre query (``stats.selectors.KpiQuery``). A reader
+    who sees the centre only for departments (``q.departments``) sees no disputes: disputes
+    are not assigned to departments."""
+    prefixes = () if getattr(q, "departments", ()) else tuple(q.prefixes)
+    return DisputeQuery(prefixes=prefixes, period=q.period, **_cuts(q))
 
 
 _last = threading.local()
@@ -78,6 +81,8 @@ def _watched(q: Any) -> tuple[float, float | None]:
     """High and 重大 risk disputes not yet closed, now (the watch list), in the query's area."""
     from civicgrid.mediation.selectors import watch_list
 
+    if getattr(q, "departments", ()):  # a department's centre: no disputes (see ``query_of``)
+        return 0.0, None
     qs = watch_list(q.user)
     cuts = _cuts(q)
     if cuts["level"]:

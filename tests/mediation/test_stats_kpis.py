@@ -131,3 +131,25 @@ def test_the_kpi_table_reads_the_dispute_rollups_once_per_period(cast: dict[str,
     assert len(reads) == 3  # this period, the previous one, the same one last year
     again = kpi_query(cast["leader"], {"period": "year"})  # another request reads again
     assert registry.get("dispute_screened").source(again)[0] == rows["dispute_screened"]["numerator"]  # type: ignore[union-attr]
+
+
+def test_a_department_centre_counts_no_disputes(cast: dict[str, User]) -> None:
+    """A 局长 with the leader role at a department sees that department's cases in the centre;
+    disputes are not assigned to departments, so every dispute KPI there is 0."""
+    from civicgrid.accounts import services as account_services
+    from civicgrid.accounts.models import OrgUnit
+
+    org = OrgUnit.objects.filter(kind="department").order_by("pk").first()
+    assert org is not None
+    director = account_services.create_user(actor=None, username="director-disputes",
+                                            password="Demo-2026!", display_name="局长", org_unit=org,
+                                            must_change_password=False)
+    account_services.grant_role(actor=None, user=director, role_code="leader", org_unit=org)
+    q = kpi_query(director, {"period": "year"})
+    assert q.departments
+    leader_q = kpi_query(cast["leader"], {"period": "year"})
+    for code in (*DEFINITIONS, "dispute_high_risk_open"):
+        kpi = registry.get(code)
+        assert kpi is not None and kpi.source is not None
+        assert kpi.source(q)[0] == 0, code
+    assert registry.get("dispute_screened").source(leader_q)[0] > 0  # type: ignore[union-attr]
