@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,27 @@ class CheckReport:
         if not self.differences:
             return f"核对一致：{self.rows} 行汇总与逐件统计相同。"
         return f"核对发现 {len(self.differences)} 处不一致（共 {self.rows} 行）。"
+
+
+def run_for_command(check: Callable[..., CheckReport], since_text: str, write: Callable[[str], Any],
+                    what: str) -> None:
+    """What ``civicgrid rollups check`` and ``civicgrid dispute-rollups check`` do: read
+    ``--since``, run ``check``, print its report and the first differences, and fail the command
+    (``CommandError``) on any difference."""
+    from django.core.management.base import CommandError
+
+    since = None
+    if since_text:
+        try:
+            since = dt.date.fromisoformat(since_text)
+        except ValueError as exc:
+            raise CommandError("--since 应为 YYYY-MM-DD 格式的日期。") from exc
+    result = check(since=since)
+    write(str(result))
+    for line in result.differences[:50]:
+        write(f"  {line}")
+    if result.differences:
+        raise CommandError(f"{what}与逐件统计不一致：{len(result.differences)} 处。")
 
 
 def lead_department() -> Coalesce:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
@@ -17,19 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from civicgrid.mediation import rollup_check, rollups
+        from civicgrid.stats.check import run_for_command
 
         if options["action"] == "rebuild":
             self.stdout.write(str(rollups.rebuild()))
             return
-        since = None
-        if options["since"]:
-            try:
-                since = dt.date.fromisoformat(options["since"])
-            except ValueError as exc:
-                raise CommandError("--since 应为 YYYY-MM-DD 格式的日期。") from exc
-        result = rollup_check.check(since=since)
-        self.stdout.write(str(result))
-        for line in result.differences[:50]:
-            self.stdout.write(f"  {line}")
-        if result.differences:
-            raise CommandError(f"纠纷汇总与逐件统计不一致：{len(result.differences)} 处。")
+        run_for_command(rollup_check.check, options["since"], self.stdout.write, "纠纷汇总")

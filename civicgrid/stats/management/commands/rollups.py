@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from civicgrid.core.worker import run
 
@@ -34,15 +33,4 @@ class Command(BaseCommand):
 
             run(job, every=options["every"], stderr=self.stderr, label="统计汇总")
         else:
-            since = None
-            if options["since"]:
-                try:
-                    since = dt.date.fromisoformat(options["since"])
-                except ValueError as exc:
-                    raise CommandError("--since 应为 YYYY-MM-DD 格式的日期。") from exc
-            result = check.check(since=since)
-            self.stdout.write(str(result))
-            for line in result.differences[:50]:
-                self.stdout.write(f"  {line}")
-            if result.differences:
-                raise CommandError(f"汇总与逐件统计不一致：{len(result.differences)} 处。")
+            check.run_for_command(check.check, options["since"], self.stdout.write, "汇总")
