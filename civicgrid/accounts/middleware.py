@@ -5,10 +5,15 @@ Two more gates for a logged-in user (等保 2.0):
   this session sees only the code page (and logout, static files, language switch).
 - ``PasswordExpiryMiddleware``: a user whose password is older than
   ``settings.PASSWORD_MAX_AGE_DAYS`` (0 = never) is sent to the change-password page.
+
+``IdleSessionMiddleware`` makes the session's age an idle timeout: activity renews it, at most
+once a minute (``SESSION_RENEW_SECONDS``), so that a busy user's requests do not each write
+the session row (a durable commit per request).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -105,3 +110,24 @@ class PasswordExpiryMiddleware(_UserGate):
         if not password_expired(request.user):
             return None
         return _redirect_with_next(request, "password_change")
+
+
+RENEWED = "_renewed"  # session key: when activity last renewed the session's age (epoch seconds)
+
+
+class IdleSessionMiddleware:
+    """Renews the age of a session in use (it is saved, and expires ``SESSION_COOKIE_AGE``
+    after that) once ``SESSION_RENEW_SECONDS`` have passed since the last renewal: the idle
+    timeout holds to that many seconds. Placed right after Django's ``SessionMiddleware``."""
+
+    def __init__(self, get_response) -> None:  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if now - int(session.get(RENEWED, 0)) >= settings.SESSION_RENEW_SECONDS:
+                session[RENEWED] = now  # modified: SessionMiddleware saves it with a fresh age
+        return response

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
-from civicgrid.mediation.kpis import DisputeQuery, checked_cuts, sums
+from civicgrid.mediation.kpis import DisputeQuery, checked_cuts, sums, sums_of
 
 Source = Callable[[Any], tuple[float, float | None]]
 
@@ -52,16 +52,25 @@ _last = threading.local()
 
 def _sums(q: Any) -> dict[str, int]:
     """The sums for ``q``. The KPI table asks once per dispute KPI for each of its three query
-    objects (this period, the previous one, last year), so this thread keeps the answers of
-    its last few query objects — for those very objects, not for equal ones: another request
-    reads the rollups again."""
-    kept = [(ref, values) for ref, values in getattr(_last, "kept", []) if ref() is not None]
-    for ref, values in kept:
+    objects (this period, the previous one, last year) and reads all three first
+    (``prepare``), so this thread keeps the answers of its last few query objects — for those
+    very objects, not for equal ones: another request reads the rollups again."""
+    for ref, values in getattr(_last, "kept", []):
         if ref() is q:
             return values
     values = sums(query_of(q))
-    _last.kept = [*kept[-3:], (weakref.ref(q), values)]
+    _remember([(q, values)])
     return values
+
+
+def _remember(pairs: list[tuple[Any, dict[str, int]]]) -> None:
+    kept = [(ref, values) for ref, values in getattr(_last, "kept", []) if ref() is not None]
+    _last.kept = [*kept, *((weakref.ref(q), values) for q, values in pairs)][-4:]
+
+
+def prepare(queries: list[Any]) -> None:
+    """The sums of the KPI table's queries, read in one statement before the sources ask."""
+    _remember(list(zip(queries, sums_of([query_of(q) for q in queries]), strict=True)))
 
 
 def _ratio(numerators: tuple[str, ...], denominator: str) -> Source:
@@ -113,14 +122,16 @@ def _behind(measure: str | None) -> Callable[[Any], str]:
 
 
 def register_kpis() -> None:
-    from civicgrid.stats.kpis import COUNT, RATE, Kpi, register
+    from civicgrid.stats.kpis import COUNT, RATE, Kpi, register, register_prepare
     from civicgrid.stats.selectors import EXTRA_FILTERS
 
     EXTRA_FILTERS.update(EXTRA)
+    register_prepare("disputes", prepare)
 
     # counts and rates open the dispute pages (drill_url), not a list of cases
     register(Kpi("dispute_high_risk_open", gettext_noop("高风险纠纷（未结）"), COUNT,
-                 higher_is_better=False, group="disputes", source=_watched, drill_url=_watch_list))
+                 higher_is_better=False, group="disputes", source=_watched, drill_url=_watch_list,
+                 now=True))
     for code, label, unit, source, target, drill, higher in (
         ("dispute_screened", gettext_noop("排查数"), COUNT, _count("screened"), None, "screened", True),
         ("dispute_accepted", gettext_noop("受理数（纠纷）"), COUNT, _count("accepted"), None,

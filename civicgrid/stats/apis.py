@@ -77,8 +77,7 @@ class SummaryView(APIView):
     def get(self, request: Request) -> Response:
         """本期各项指标（含上期、去年同期、目标）与实时数（今日受理、在办、超期、将到期）。"""
         q = kpi_query(request.user, request.query_params)
-        return Response({"period": describe(q), "kpis": figures.kpi_table(q),
-                         "live": figures.live(q), "generated_at": timezone.now()})
+        return Response({"period": describe(q), **figures.summary(q), "generated_at": timezone.now()})
 
 
 class BreakdownView(APIView):

@@ -2,7 +2,7 @@
 
 A cut keeps some dimensions and drops the others (stored as 0 / ''); the area is cut to a
 level (its code length). A query reads the smallest cut that can answer it
-(``selectors.rollup_rows``): a calendar year over the whole city touches one year row per
+(``selectors.rollup_read``): a calendar year over the whole city touches one year row per
 county of cut ``a``; a township by category touches cut ``ac``; anything finer reads cut ``x`` (full
 area code × category × channel × department). Every cut exists per day (grain ``d``) and
 per month (``m``, period = the 1st) and per year (``y``, period = 1 January); open cases are

@@ -44,7 +44,7 @@ def _open() -> Q:
     return Q(state__in=sorted(OPEN_STATES))
 
 
-def _due_soon_until(now: dt.datetime) -> dt.datetime:
+def due_soon_until(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(hours=kpis.param("due_soon_hours"))
 
 
@@ -63,7 +63,7 @@ MEASURES: dict[str, tuple[str, Callable[[Period, dt.datetime], Q]]] = {
     "open": (gettext_noop("在办"), lambda p, now: _open()),
     "overdue": (gettext_noop("超期未结"), lambda p, now: _open() & Q(due_at__lt=now)),
     "due_soon": (gettext_noop("将到期"), lambda p, now: _open() & Q(due_at__gte=now,
-                                                                    due_at__lt=_due_soon_until(now))),
+                                                                    due_at__lt=due_soon_until(now))),
 }
 LIVE = ("open", "overdue", "due_soon")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from civicgrid.cases.models import OPEN_STATES, Case, Category, Channel
 from civicgrid.core.errors import ValidationFailed
 from civicgrid.stats import drilldown, kpis
 from civicgrid.stats.periods import Period
-from civicgrid.stats.selectors import KpiQuery, grouped, measures, open_by_deadline
+from civicgrid.stats.selectors import KpiQuery, grouped, measures, measures_of, open_by_deadline
 
 
 def _value(kpi: kpis.Kpi, sums: dict[str, int], q: KpiQuery) -> tuple[float, float | None, float | None]:
@@ -27,11 +28,34 @@ def _value(kpi: kpis.Kpi, sums: dict[str, int], q: KpiQuery) -> tuple[float, flo
     return num, den, kpi.value(num, den)
 
 
+def _today(now: dt.datetime) -> Period:
+    today = timezone.localtime(now).date()
+    return Period(today, today)
+
+
+def summary(q: KpiQuery, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The KPI table and the live figures together (the command centre's summary request):
+    the rollups of this period, the previous one, last year's and today in one statement."""
+    now = now or timezone.now()
+    periods = _periods(q)
+    sums = measures_of([*periods.values(), q.shifted(_today(now))])
+    return {"kpis": _table(q, periods, dict(zip(periods, sums, strict=False))),
+            "live": _live(q, now, received_today=sums[-1]["received"])}
+
+
+def _periods(q: KpiQuery) -> dict[str, KpiQuery]:
+    return {"current": q, "previous": q.shifted(q.period.previous()),
+            "last_year": q.shifted(q.period.last_year())}
+
+
 def kpi_table(q: KpiQuery) -> list[dict[str, Any]]:
     """Each enabled KPI for the period, the previous period and the same period last year."""
-    periods = {"current": q, "previous": q.shifted(q.period.previous()),
-               "last_year": q.shifted(q.period.last_year())}
-    sums = {name: measures(query) for name, query in periods.items()}
+    periods = _periods(q)
+    return _table(q, periods, dict(zip(periods, measures_of(list(periods.values())), strict=True)))
+
+
+def _table(q: KpiQuery, periods: dict[str, KpiQuery], sums: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    kpis.prepare(list(periods.values()))
     rows = []
     for kpi in kpis.enabled_kpis():
         num, den, value = _value(kpi, sums["current"], q)
@@ -41,8 +65,8 @@ def kpi_table(q: KpiQuery) -> list[dict[str, Any]]:
             "higher_is_better": kpi.higher_is_better, "drill": kpi.drill if kpi.source is None else None,
             "drill_url": kpi.drill_url(q) if kpi.drill_url else None,
         }
-        for name in ("previous", "last_year"):
-            row[name] = _value(kpi, sums[name], periods[name])[2]
+        for name in ("previous", "last_year"):  # a figure of now has no earlier period
+            row[name] = None if kpi.now else _value(kpi, sums[name], periods[name])[2]
         row["meets_target"] = _meets(kpi, value)
         rows.append(row)
     return rows
@@ -57,16 +81,24 @@ def _meets(kpi: kpis.Kpi, value: float | None) -> bool | None:
 def live(q: KpiQuery, *, now: dt.datetime | None = None) -> dict[str, int]:
     """Today's intake, open, overdue and due-soon cases (the period filter does not apply)."""
     now = now or timezone.now()
-    today = timezone.localtime(now).date()
+    return _live(q, now, received_today=measures(q.shifted(_today(now)))["received"])
+
+
+def _live(q: KpiQuery, now: dt.datetime, *, received_today: int) -> dict[str, int]:
+    today = _today(now).start
     total, late_before_today = open_by_deadline(q, today)
     start = timezone.make_aware(dt.datetime.combine(today, dt.time()), timezone.get_current_timezone())
-    visible = drilldown.cases_behind(q, "open", now=now)
-    overdue_today = visible.filter(due_at__gte=start, due_at__lt=now).count()
+    # the open cases due from midnight on: late since this morning, or due soon (one read)
+    due_from_today = drilldown.cases_behind(q, "open", now=now).filter(
+        due_at__gte=start, due_at__lt=max(now, drilldown.due_soon_until(now)))
+    counts = due_from_today.aggregate(
+        overdue_today=Count("pk", filter=Q(due_at__gte=start, due_at__lt=now)),
+        due_soon=Count("pk", filter=drilldown.MEASURES["due_soon"][1](q.period, now)))
     return {
-        "received_today": measures(q.shifted(Period(today, today)))["received"],
+        "received_today": received_today,
         "open": total,
-        "overdue": late_before_today + overdue_today,
-        "due_soon": drilldown.cases_behind(q, "due_soon", now=now).count(),
+        "overdue": late_before_today + counts["overdue_today"],
+        "due_soon": counts["due_soon"],
     }
 
 

@@ -54,6 +54,7 @@ class Kpi:
     target: float | None = None
     higher_is_better: bool = True
     enabled: bool = True
+    now: bool = False  # a figure of this moment (the period does not apply): no earlier period
     group: str = "cases"
     source: Callable[..., tuple[float, float | None]] | None = None  # other apps' KPIs
     drill_url: Callable[..., str | None] | None = None
@@ -95,6 +96,23 @@ _BUILTIN: list[Kpi] = [
 
 _registry: dict[str, Kpi] = {k.code: k for k in _BUILTIN}
 _loaded: dict[str, Any] | None = None
+
+
+# per group, functions that read for several queries at once (the KPI table's three periods)
+# what that group's sources will then ask for one by one: one read instead of one per period
+_prepare: dict[str, list[Callable[[list[Any]], None]]] = {}
+
+
+def register_prepare(group: str, fn: Callable[[list[Any]], None]) -> None:
+    if fn not in _prepare.setdefault(group, []):
+        _prepare[group].append(fn)
+
+
+def prepare(queries: list[Any]) -> None:
+    """Let the groups that have enabled KPIs read for ``queries`` at once."""
+    for group in {kpi.group for kpi in enabled_kpis() if kpi.source is not None}:
+        for fn in _prepare.get(group, ()):
+            fn(queries)
 
 
 def register(kpi: Kpi) -> None:

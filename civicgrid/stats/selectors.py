@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from civicgrid.accounts.models import OrgKind, OrgUnit, User
@@ -22,7 +22,7 @@ from civicgrid.accounts.scope import scope_for
 from civicgrid.cases.models import Category, Channel
 from civicgrid.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civicgrid.stats import cuts, kpis
-from civicgrid.stats.models import MEASURES, Rollup
+from civicgrid.stats.models import MEASURES
 from civicgrid.stats.periods import KINDS, Period, grains, period_of
 
 PERMISSION = "dashboard.view"
@@ -178,28 +178,19 @@ def _dims(q: KpiQuery) -> set[str]:
     return used
 
 
-def _dim_q(q: KpiQuery) -> Q:
-    cond = Q()
-    if q.category_ids:
-        cond &= Q(category_id__in=q.category_ids)
-    if q.channel:
-        cond &= Q(channel=q.channel)
-    if q.department is not None:
-        cond &= Q(department_id=q.department)
-    return cond
+@dataclass(frozen=True)
+class RollupRead:
+    """The condition on ``stats_rollup`` that answers a query (``grain`` 'o': open cases),
+    with its parameters, and the expression to group by (area cut to ``group_area`` digits,
+    or a dimension). Written as SQL, not through the ORM: the command centre runs a handful of
+    these per request, and compiling them took most of its time."""
+    where: str
+    params: tuple[Any, ...]
+    key: str | None
 
 
-def _period_q(period: Period, *, years: bool = True) -> Q:
-    cond = Q(pk__in=[])
-    for grain, low, high in grains(period, years=years):
-        cond |= Q(grain=grain, period__gte=low, period__lte=high)
-    return cond
-
-
-def rollup_rows(q: KpiQuery, *, grain: str | None = None, group_area: int | None = None,
-                group_dim: str | None = None, days: bool = False, years: bool = True) -> tuple[QuerySet[Rollup], str | None]:
-    """The rollup rows that answer ``q`` (``grain`` 'o': open cases), and the expression to
-    group by (area cut to ``group_area`` digits, or a dimension)."""
+def rollup_read(q: KpiQuery, *, grain: str | None = None, group_area: int | None = None,
+                group_dim: str | None = None, days: bool = False, years: bool = True) -> RollupRead:
     dims = _dims(q) | ({group_dim} if group_dim else set())
     longest = max(len(p) for p in q.prefixes)
     deepest = max(longest, group_area or 0)
@@ -209,30 +200,44 @@ def rollup_rows(q: KpiQuery, *, grain: str | None = None, group_area: int | None
         cut = {"category_id": "ac", "channel": "ah", "department_id": "ad"}[dims.pop()]
     else:
         cut = "x"
-    area_q = Q(pk__in=[])
+    where, params = ["cut = %s"], [cut]
+    areas, area_params = [], []
     for prefix in q.prefixes:
-        cond = Q(area__startswith=prefix) if prefix else Q()
+        cond = ["area LIKE %s"] if prefix else []
+        area_params += [prefix + "%"] if prefix else []
         if cut == "a":
-            cond &= Q(level=max(_level_for(len(prefix) or 6), _level_for(group_area or 6)))
+            cond.append("level = %s")
+            area_params.append(max(_level_for(len(prefix) or 6), _level_for(group_area or 6)))
         elif cut != "x":
-            cond &= Q(level=9)
+            cond.append("level = 9")
         elif group_area:
-            cond &= Q(level__gte=group_area)
-        area_q |= cond
-    qs = Rollup.objects.filter(area_q, _dim_q(q), cut=cut)
+            cond.append("level >= %s")
+            area_params.append(group_area)
+        areas.append(" AND ".join(cond) or "1 = 1")
+    where.append("(" + " OR ".join(f"({a})" for a in areas) + ")")
+    params += area_params
+    if q.category_ids:
+        where.append(f"category_id IN ({', '.join(['%s'] * len(q.category_ids))})")
+        params += q.category_ids
+    if q.channel:
+        where.append("channel = %s")
+        params.append(q.channel)
+    if q.department is not None:
+        where.append("department_id = %s")
+        params.append(q.department)
     if grain == "o":
-        qs = qs.filter(grain="o")
+        where.append("grain = 'o'")
     elif days:
-        qs = qs.filter(grain="d", period__gte=q.period.start, period__lte=q.period.end)
+        where.append("grain = 'd' AND period >= %s AND period <= %s")
+        params += [q.period.start.isoformat(), q.period.end.isoformat()]
     else:
-        qs = qs.filter(_period_q(q.period, years=years))
-    key = None
-    if group_area:
-        qs = qs.annotate(key=Substr("area", 1, group_area))
-        key = "key"
-    elif group_dim:
-        key = group_dim
-    return qs.order_by(), key
+        spans = grains(q.period, years=years)
+        where.append("(" + (" OR ".join("(grain = %s AND period >= %s AND period <= %s)" for _ in spans)
+                            or "1 = 0") + ")")
+        for span_grain, low, high in spans:
+            params += [span_grain, low.isoformat(), high.isoformat()]
+    key = f"SUBSTR(area, 1, {int(group_area)})" if group_area else group_dim
+    return RollupRead(" AND ".join(where), tuple(params), key)
 
 
 def _sums(row: Mapping[str, Any] | None) -> dict[str, int]:
@@ -242,36 +247,59 @@ def _sums(row: Mapping[str, Any] | None) -> dict[str, int]:
     return values
 
 
-SUMS = {m: Sum(m) for m in MEASURES}
+_SELECT_SUMS = ", ".join(f"SUM({m})" for m in MEASURES)
+
+
+def _fetch(sql: str, params: list[Any] | tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)  # SQLite: text
 
 
 def measures(q: KpiQuery, *, grain: str | None = None) -> dict[str, int]:
-    qs, _ = rollup_rows(q, grain=grain)
-    return _sums(qs.aggregate(**SUMS))
+    read = rollup_read(q, grain=grain)
+    row = _fetch(f"SELECT {_SELECT_SUMS} FROM stats_rollup WHERE {read.where}",  # noqa: S608
+                 read.params)[0]
+    return _sums(dict(zip(MEASURES, row, strict=True)))
+
+
+def measures_of(queries: list[KpiQuery]) -> list[dict[str, int]]:
+    """``measures`` of several queries (e.g. one per period) in one statement."""
+    reads = [rollup_read(query) for query in queries]
+    sql = " UNION ALL ".join(f"SELECT {i}, {_SELECT_SUMS} FROM stats_rollup WHERE {read.where}"  # noqa: S608
+                             for i, read in enumerate(reads))
+    found = {row[0]: row[1:] for row in _fetch(sql, [p for read in reads for p in read.params])}
+    return [_sums(dict(zip(MEASURES, found.get(i, ()), strict=False))) for i in range(len(reads))]
 
 
 def grouped(q: KpiQuery, *, group_area: int | None = None, group_dim: str | None = None,
             by_period: bool = False, days: bool = False) -> list[dict[str, Any]]:
     """Sums per area / dimension value / (grain, period) (``days``: day rows only; by period:
     no year rows, so that months stay apart)."""
-    qs, key = rollup_rows(q, group_area=group_area, group_dim=group_dim, days=days,
-                          years=not by_period)
-    fields = [key] if key else []
-    if by_period:
-        fields += ["grain", "period"]
-    rows = qs.values(*fields).annotate(**SUMS)
+    read = rollup_read(q, group_area=group_area, group_dim=group_dim, days=days,
+                       years=not by_period)
+    fields = [read.key or "NULL"] + (["grain", "period"] if by_period else [])
+    group = ", ".join(fields[0 if read.key else 1:])
+    sql = f"SELECT {', '.join(fields)}, {_SELECT_SUMS} FROM stats_rollup WHERE {read.where}"  # noqa: S608
+    rows = _fetch(sql + (f" GROUP BY {group}" if group else ""), read.params)
     out = []
+    width = len(fields)
     for row in rows:
-        item = {"key": row.get(key) if key else None, **_sums(row)}
+        item = {"key": row[0], **_sums(dict(zip(MEASURES, row[width:], strict=True)))}
         if by_period:
-            item["grain"], item["period"] = row["grain"], row["period"]
+            item["grain"], item["period"] = row[1], _day(row[2])
         out.append(item)
     return out
 
 
 def open_by_deadline(q: KpiQuery, before: dt.date) -> tuple[int, int]:
     """(open cases, open cases whose deadline day is before ``before``) from the rollups."""
-    qs, _ = rollup_rows(q, grain="o")
-    total = qs.aggregate(n=Sum("open"))["n"] or 0
-    late = qs.filter(period__lt=before).aggregate(n=Sum("open"))["n"] or 0
-    return int(total), int(late)
+    read = rollup_read(q, grain="o")
+    sql = ("SELECT SUM(open), SUM(CASE WHEN period < %s THEN open ELSE 0 END) "  # noqa: S608
+           f"FROM stats_rollup WHERE {read.where}")
+    total, late = _fetch(sql, [before.isoformat(), *read.params])[0]
+    return int(total or 0), int(late or 0)

@@ -67,10 +67,8 @@ def _link(q: KpiQuery, measure: str) -> str:
 def centre(request: HttpRequest) -> HttpResponse:
     try:
         q = kpi_query(request.user, request.GET)
-        table = figures.kpi_table(q)
-        live = figures.live(q)
         context = {
-            "q": q, "period": describe(q), "kpis": table, "live": live,
+            "q": q, "period": describe(q), **figures.summary(q),
             "links": {m: _link(q, m) for m in drilldown.MEASURES},
             "townships": figures.township_ranking(q)[:20],
             "departments": figures.department_ranking(q)[:20],

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from civicgrid.accounts.middleware import RENEWED
 from civicgrid.accounts.models import User
 from tests.accounts.conftest import PASSWORD, login_client, post_login
 
@@ -78,15 +82,47 @@ def test_idle_session_is_logged_out(people, settings) -> None:  # type: ignore[n
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
+def _idle_for(client: Client, minutes: int) -> None:
+    """As if the session's last renewal was ``minutes`` ago (and it expires accordingly)."""
+    session = client.session
+    session[RENEWED] = int(time.time()) - minutes * 60
+    session.save()
+    Session.objects.filter(pk=session.session_key).update(
+        expire_date=timezone.now() + timedelta(minutes=SESSION_MINUTES - minutes))
+
+
+SESSION_MINUTES = 30
+
+
 def test_activity_extends_the_session(people, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SESSION_COOKIE_AGE = SESSION_MINUTES * 60
     client = Client()
     post_login(client, "t_grid", PASSWORD)
     key = client.session.session_key
-    almost = timezone.now() + timedelta(minutes=2)
-    Session.objects.filter(pk=key).update(expire_date=almost)
+    _idle_for(client, 28)
+    almost = Session.objects.get(pk=key).expire_date
     assert client.get(reverse("home")).status_code == 200
     renewed = Session.objects.get(pk=key).expire_date
     idle = timedelta(seconds=settings.SESSION_COOKIE_AGE)
     assert renewed > almost + timedelta(minutes=5)
     assert abs(renewed - (timezone.now() + idle)) < timedelta(minutes=1)
+
+
+def test_the_config_makes_the_idle_limit_the_session_age(settings) -> None:  # type: ignore[no-untyped-def]
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60
+    assert not getattr(settings, "SESSION_SAVE_EVERY_REQUEST", False)
+
+
+def test_requests_within_a_minute_do_not_write_the_session(people, settings) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    post_login(client, "t_grid", PASSWORD)
+    assert client.get(reverse("home")).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+        assert client.get("/api/v1/stats/summary/").status_code in (200, 403)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+    assert writes == []
+    _idle_for(client, 1)  # a minute later the next request renews it
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    assert any("django_session" in q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE"))
