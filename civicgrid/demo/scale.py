@@ -82,25 +82,47 @@ class Life:
     assignments: list[tuple[Any, ...]]  # ASSIGNMENT_FIELDS
 
 
-def _rows(built: Built) -> tuple[tuple[Any, ...], list[tuple[dt.datetime, tuple[Any, ...]]],
-                                 list[tuple[Any, ...]]]:
-    """The replayed case, events and assignments as rows. SQLite stores naive UTC text: times
-    are made naive UTC here once, so a copy only moves them (``loader.Table.write`` then has
-    nothing to convert)."""
-    when = _naive_utc if connection.vendor == "sqlite" else _as_is
-    case = tuple(when(v) if i in _CASE_TIME_SET and v is not None else v
-                 for i, v in enumerate(getattr(built.case, name) for name in CASE_FIELDS))
+def _rows(built: Built) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The replayed case, events and assignments as rows. SQLite stores naive UTC text: there
+    a time is kept as its day (ordinal of the UTC date) and the rest of that text, so that a
+    copy moved by whole weeks only looks its new day's text up (``_moved_text``), and a bool
+    as the integer SQLite stores."""
+    sqlite = connection.vendor == "sqlite"
+    when = _stamp if sqlite else _as_is
+
+    def value(v: Any, time: bool) -> Any:
+        if v is None:
+            return None
+        if time:
+            return when(v)
+        return int(v) if sqlite and isinstance(v, bool) else v
+
+    case = tuple(value(getattr(built.case, name), i in _CASE_TIME_SET)
+                 for i, name in enumerate(CASE_FIELDS))
     events = [(when(e.at), (e.actor_name, e.action, e.from_state, e.to_state, e.note,
                             loader.json_value(json.dumps(e.data, ensure_ascii=False))))
               for e in built.events]
-    assignments = [tuple(when(v) if i in _ASSIGNMENT_TIME_SET and v is not None else v
-                         for i, v in enumerate(getattr(a, name) for name in ASSIGNMENT_FIELDS))
+    assignments = [tuple(value(getattr(a, name), i in _ASSIGNMENT_TIME_SET)
+                         for i, name in enumerate(ASSIGNMENT_FIELDS))
                    for a in built.assignments]
     return case, events, assignments
 
 
-def _naive_utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
+def _stamp(value: dt.datetime) -> tuple[int, str]:
+    """A time as SQLite's row keeps it here: (day ordinal, text after the date) of naive UTC."""
+    naive = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return naive.toordinal(), str(naive)[10:]
+
+
+class _Days(dict[int, str]):
+    """Day ordinal → ISO date text, made once per day."""
+
+    def __missing__(self, ordinal: int) -> str:
+        text = self[ordinal] = dt.date.fromordinal(ordinal).isoformat()
+        return text
+
+
+_DAY_TEXT = _Days()
 
 
 def _as_is(value: dt.datetime) -> dt.datetime:
@@ -205,6 +227,49 @@ def _per_week(rng: random.Random, count: int, weeks: int) -> list[int]:
     return [each + (week in extra) for week in range(weeks)]
 
 
+_NO_MOVE = dt.timedelta(0)
+Rows = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def _moved(case: tuple[Any, ...], events: list[tuple[dt.datetime, tuple[Any, ...]]],
+           assignments: list[tuple[Any, ...]], delta: dt.timedelta) -> Rows:
+    """A life's rows moved by ``delta`` (case, events as (at, *rest), assignments)."""
+    values = list(case)
+    for i in _CASE_TIMES:
+        if values[i] is not None:
+            values[i] += delta
+    moved = []
+    for a in assignments:
+        row = list(a)
+        for i in _ASSIGNMENT_TIMES:
+            if row[i] is not None:
+                row[i] += delta
+        moved.append(tuple(row))
+    return tuple(values), [(at + delta, *rest) for at, rest in events], moved
+
+
+def _moved_text(case: tuple[Any, ...], events: list[tuple[Any, tuple[Any, ...]]],
+                assignments: list[tuple[Any, ...]], delta: dt.timedelta) -> Rows:
+    """``_moved`` for SQLite's rows (times as ``_stamp``s, ``delta`` whole days): the times
+    become the text SQLite stores (``str`` of naive UTC, as Django's adapter writes it), made
+    here once; ``loader.Table.insert(…, times_ready=True)`` sends it as it is."""
+    days, day = delta.days, _DAY_TEXT
+    values = list(case)
+    for i in _CASE_TIMES:
+        v = values[i]
+        if v is not None:
+            values[i] = day[v[0] + days] + v[1]
+    moved = []
+    for a in assignments:
+        row = list(a)
+        for i in _ASSIGNMENT_TIMES:
+            v = row[i]
+            if v is not None:
+                row[i] = day[v[0] + days] + v[1]
+        moved.append(tuple(row))
+    return tuple(values), [(day[at[0] + days] + at[1], *rest) for at, rest in events], moved
+
+
 class Generator:
     """Cases a week at a time, in report-time order (ids grow with time, as in real life)."""
 
@@ -217,6 +282,7 @@ class Generator:
         self.last_by_category: dict[int, int] = {}
         self.last_id: int | None = None
         self.replayed = 0
+        self._move = _moved_text if connection.vendor == "sqlite" else _moved
 
     def _pick(self, week: int) -> tuple[dt.datetime, Life, dt.timedelta]:
         """A life moved by whole weeks into ``week`` (same weekday and time of day)."""
@@ -236,7 +302,7 @@ class Generator:
         assignments: list[tuple[Any, ...]] = []
         picked = sorted((self._pick(week) for _ in range(count)), key=lambda p: p[0])
         codes = self.codes.unique(count, self.stored)
-        now, case_times, assignment_times = self.now, _CASE_TIMES, _ASSIGNMENT_TIMES
+        now, move = self.now, self._move
         for (_created, life, delta), code in zip(picked, codes, strict=True):
             case_id = self.next_id
             self.next_id += 1
@@ -244,27 +310,17 @@ class Generator:
                 built = replay(_shifted(life.plan, life.owner, delta), now, code)
                 case_row, event_rows, assignment_rows = _rows(built)
                 merged = built.case.state == _MERGED
+                delta = _NO_MOVE
                 self.replayed += 1
             else:
-                values = list(life.case)
-                for i in case_times:
-                    if values[i] is not None:
-                        values[i] += delta
-                case_row = tuple(values)
-                event_rows = [(at + delta, rest) for at, rest in life.events]
-                assignment_rows = []
-                for a in life.assignments:
-                    row = list(a)
-                    for i in assignment_times:
-                        if row[i] is not None:
-                            row[i] += delta
-                    assignment_rows.append(tuple(row))
+                case_row, event_rows, assignment_rows = life.case, life.events, life.assignments
                 merged = life.merged
+            case_row, event_rows, assignment_rows = move(case_row, event_rows, assignment_rows, delta)
             merged_into = None
             if merged:  # into an earlier case of its category (else the last one of any)
                 merged_into = self.last_by_category.get(life.category_id, self.last_id)
             cases.append((case_id, code, merged_into, *case_row))
-            events += [(case_id, at) + rest for at, rest in event_rows]
+            events += [(case_id, *e) for e in event_rows]
             assignments += [(case_id, *a) for a in assignment_rows]
             if not merged:
                 self.last_by_category[life.category_id] = case_id
@@ -291,7 +347,8 @@ def build_scale_cases(count: int, *, seed: int = 2026, years: float = 4,
     stamp = timezone.now()
     tables = [loader.Table(Case, CASE_COLUMNS, stamp), loader.Table(CaseEvent, EVENT_COLUMNS, stamp),
               loader.Table(Assignment, ASSIGNMENT_COLUMNS, stamp)]
-    with write_transaction(), loader.collector_paused(), loader.large_cache():
+    with (loader.rollback_journal() if rebuild_indexes else _nothing(), write_transaction(),
+          loader.collector_paused(), loader.large_cache(1024 if rebuild_indexes else 256)):
         _lock([Case, CaseEvent, Assignment])
         with loader.indexes_rebuilt([Case, CaseEvent, Assignment]) if rebuild_indexes else _nothing():
             generator = Generator(lives, rng, start, now, _reserve_ids(count))
@@ -323,7 +380,7 @@ def _store(cursor: Any, tables: list[loader.Table], rows: tuple[list[Any], ...])
         if connection.vendor == "postgresql":
             table.copy(cursor, part, json_ready=True)
         else:
-            table.insert(cursor, part)
+            table.insert(cursor, part, times_ready=True)
 
 
 @contextmanager
