@@ -17,7 +17,13 @@ runs in a second thread, and ``rollups check`` over the period touched: differen
 keeps running there; stop it with ``scripts/pg-test-cluster.sh stop DIR/postgresql/civicgrid-pg.*``)
 so that generating ten million cases and measuring on them are separate steps
 (``--generate-only`` for the first). A section of ten million cases or more is written as
-``bench:kpi-10m`` beside ``bench:kpi``.
+``bench:kpi-10m`` beside ``bench:kpi`` (``--section NAME`` writes ``bench:NAME`` instead).
+
+``--stage rebuild|prepare|measure`` (with ``--reuse``) runs the measuring run in three steps on
+the kept database, their figures kept in DIR/<backend>/stages.json: the rollups rebuild; ANALYZE
+and the DuckDB copy of the case columns (DIR/<backend>/cases.duckdb); then the timed requests,
+the DuckDB scan on that copy, the mixed load and the check, which writes the section. At ten
+million cases the first two take most of an hour, the last a few minutes.
 """
 
 from __future__ import annotations
@@ -98,15 +104,21 @@ def _requests(rounds: int, seed: int) -> dict[str, Any]:
 
 def _duckdb(tmp: Path) -> dict[str, Any]:
     """The year × whole-city summary as a full scan over the case columns in DuckDB."""
+    path = tmp / "cases.duckdb"
+    load = _duckdb_load(path)
+    return {"load_s": load, **_duckdb_scan(path)}
+
+
+def _duckdb_load(path: Path) -> float:
+    """Export the case columns and load them into a DuckDB database file; seconds taken."""
     import duckdb
     from django.db import connection
-    from django.utils import timezone
 
-    path = tmp / "cases.csv"
+    csv_path = path.with_suffix(".csv")
     started = time.monotonic()
     columns = ["created_at", "registered_at", "handled_at", "closed_at", "state", "closed_on_time",
                "rework_count", "satisfaction", "due_at", "area_code"]
-    with connection.cursor() as cursor, path.open("w", newline="") as fh:
+    with connection.cursor() as cursor, csv_path.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
         cursor.execute(f"SELECT {', '.join(columns)} FROM cases_case")  # noqa: S608 - constants
@@ -117,13 +129,25 @@ def _duckdb(tmp: Path) -> dict[str, Any]:
                 for i in (*stamps, 8):
                     out[i] = _utc(out[i])
                 writer.writerow(out)
-    db = duckdb.connect()
+    path.unlink(missing_ok=True)
+    db = duckdb.connect(str(path))
     db.execute("SET TimeZone = 'Asia/Shanghai'")
-    db.execute(f"CREATE TABLE cases AS SELECT * FROM read_csv('{path}', header=true, "
+    db.execute(f"CREATE TABLE cases AS SELECT * FROM read_csv('{csv_path}', header=true, "
                "types={'created_at':'TIMESTAMPTZ','registered_at':'TIMESTAMPTZ','handled_at':'TIMESTAMPTZ',"
                "'closed_at':'TIMESTAMPTZ','due_at':'TIMESTAMPTZ','closed_on_time':'BOOLEAN',"
                "'area_code':'VARCHAR'})")
-    load = time.monotonic() - started
+    db.close()
+    csv_path.unlink()
+    return time.monotonic() - started
+
+
+def _duckdb_scan(path: Path) -> dict[str, Any]:
+    """The summary query over the loaded columns: median of 5 scans, figures, the instant used."""
+    import duckdb
+    from django.utils import timezone
+
+    db = duckdb.connect(str(path), read_only=True)
+    db.execute("SET TimeZone = 'Asia/Shanghai'")
     year = timezone.localdate().year
     start, end = f"{year}-01-01 00:00:00+08", f"{year + 1}-01-01 00:00:00+08"
     at = timezone.now()  # "overdue" at one instant for both sides (cases pass deadlines all the time)
@@ -149,9 +173,7 @@ def _duckdb(tmp: Path) -> dict[str, Any]:
         row = db.execute(sql).fetchone()
         times.append((time.perf_counter() - t) * 1000)
     db.close()
-    path.unlink()
-    return {"load_s": load, "scan_ms": statistics.median(times), "row": list(row or []),
-            "at": at.isoformat()}
+    return {"scan_ms": statistics.median(times), "row": list(row or []), "at": at.isoformat()}
 
 
 def _utc(value: Any) -> Any:
@@ -240,16 +262,32 @@ def _mixed(cases: int, seed: int) -> dict[str, Any]:
 
 
 def child(args: argparse.Namespace) -> int:
+    """All of the measuring run in one process, or one ``--stage`` of it on a kept database:
+    ``rebuild`` (SQLite: the rollups rebuild under a rollback journal), ``prepare`` (ANALYZE,
+    the DuckDB copy into ``--duckdb``), ``measure`` (the rest, on that copy)."""
     import django
 
     django.setup()
     from django.db import connection
 
-    with connection.cursor() as cursor:  # what autovacuum does after the bulk load
-        cursor.execute("ANALYZE")
-    result = {"requests": _requests(args.rounds, args.seed)}
-    with tempfile.TemporaryDirectory(prefix="civicgrid-kpi-") as tmp:
-        duck = _duckdb(Path(tmp))
+    if args.stage == "rebuild":
+        return _rebuild_sqlite()
+    result: dict[str, Any] = {}
+    if args.stage != "measure":
+        started = time.monotonic()
+        with connection.cursor() as cursor:  # what autovacuum does after the bulk load
+            cursor.execute("ANALYZE")
+        result["analyze_s"] = time.monotonic() - started
+    if args.stage == "prepare":
+        result["duckdb_load_s"] = _duckdb_load(Path(args.duckdb))
+        print("RESULT " + json.dumps(result))
+        return 0
+    result["requests"] = _requests(args.rounds, args.seed)
+    if args.stage == "measure":
+        duck = _duckdb_scan(Path(args.duckdb))
+    else:
+        with tempfile.TemporaryDirectory(prefix="civicgrid-kpi-") as tmp:
+            duck = _duckdb(Path(tmp))
     duck["same"], duck["rollups"] = _same_as_rollups(duck["row"], duck["at"])
     result["duckdb"] = duck
     from civicgrid.cases.models import Case
@@ -259,6 +297,20 @@ def child(args: argparse.Namespace) -> int:
     result["rollup_rows"] = Rollup.objects.count()
     result["mixed"] = _mixed(args.mixed, args.seed)
     print("RESULT " + json.dumps(result))
+    return 0
+
+
+def _rebuild_sqlite() -> int:
+    """``civicgrid rollups rebuild`` on SQLite under a rollback journal (``loader.rollback_journal``,
+    as the scale load): in WAL mode the rebuild's one transaction of millions of rows grows the
+    log, and every page read of the cases searches the log's index, block by block."""
+    from django.core.management import call_command
+
+    from civicgrid.cases.imports.loader import rollback_journal
+
+    with rollback_journal() as switched:
+        call_command("rollups", "rebuild")
+    print(f"RESULT {json.dumps({'journal': switched})}")
     return 0
 
 
@@ -278,8 +330,16 @@ def _generate(backend: str, args: argparse.Namespace, data_dir: str) -> tuple[di
     else:
         env["DATABASE_URL"] = f"sqlite:///{Path(data_dir) / 'kpi.sqlite3'}"
     _run([str(BIN / "civicgrid"), "migrate", "--no-input", "-v", "0"], env)
-    generate = _run([str(BIN / "civicgrid"), "demo", "--no-migrate", "--grids", str(args.grids),
-                     "--villages", str(args.villages), "--cases", str(args.cases)], env)
+    started = time.monotonic()
+    out = subprocess.run([str(BIN / "civicgrid"), "demo", "--no-migrate", "--grids", str(args.grids),
+                          "--villages", str(args.villages), "--cases", str(args.cases)],
+                         env=env, check=True, cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True).stdout
+    generate = time.monotonic() - started
+    # the demo's own lines (city, then the bulk cases: time and rate) and the load at the end
+    lines = [line for line in out.splitlines() if "（" in line and "秒" in line]
+    print(f"{backend}: generated in {generate:.0f} s; " + " ".join(lines)
+          + f"; load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     return env, cluster, generate
 
 
@@ -328,14 +388,30 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             env, cluster, generate = _generate(backend, args, data_dir)
         if args.generate_only:
             return {}
-        if args.reuse:  # migrations added since the database was generated (not timed)
-            _run([str(BIN / "civicgrid"), "migrate", "--no-input", "-v", "0"], env)
-        rebuild = _run([str(BIN / "civicgrid"), "rollups", "rebuild"], env)
-        out = subprocess.run([sys.executable, "-m", "benchmarks.kpi_bench", "--child",
-                              "--rounds", str(args.rounds), "--mixed", str(args.mixed),
-                              "--seed", str(args.seed)],
-                             env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
-        result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+        stages = Path(data_dir) / "stages.json"
+        kept = json.loads(stages.read_text()) if args.stage and stages.exists() else {}
+        if args.stage in (None, "rebuild"):
+            if args.reuse:  # migrations added since the database was generated (not timed)
+                _run([str(BIN / "civicgrid"), "migrate", "--no-input", "-v", "0"], env)
+            kept["rebuild_s"] = _rebuild(backend, env)
+            kept["rebuild_at"] = _now()
+        if args.stage in ("rebuild", "prepare"):
+            if args.stage == "prepare":
+                kept.update(_child(env, args, "prepare", Path(data_dir) / "cases.duckdb"))
+                kept["prepare_at"] = _now()
+            stages.write_text(json.dumps(kept))
+            print(f"{backend}: {args.stage} done: {kept}", flush=True)
+            return {}
+        if args.stage == "measure":
+            for need in ("rebuild_s", "duckdb_load_s"):
+                if need not in kept:
+                    raise SystemExit(f"{data_dir}: run --stage rebuild and --stage prepare first")
+        measured_at = _now()
+        result = _child(env, args, args.stage, Path(data_dir) / "cases.duckdb")
+        if args.stage == "measure":
+            result["duckdb"]["load_s"] = kept["duckdb_load_s"]
+            result["stages"] = {**kept, "measure_at": measured_at}
+        rebuild = kept["rebuild_s"]
         if not result["duckdb"]["same"]:
             print(f"{backend}: DuckDB {result['duckdb']['row']} ≠ rollups {result['duckdb']['rollups']}",
                   file=sys.stderr)
@@ -351,6 +427,35 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             import shutil
 
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _now() -> str:
+    return time.strftime("%H:%M UTC", time.gmtime())
+
+
+def _rebuild(backend: str, env: dict[str, str]) -> float:
+    """``civicgrid rollups rebuild``, timed (SQLite: under a rollback journal, ``_rebuild_sqlite``)."""
+    if backend == "postgresql":
+        return _run([str(BIN / "civicgrid"), "rollups", "rebuild"], env)
+    started = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "benchmarks.kpi_bench", "--child", "--stage", "rebuild"],
+                         env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
+    seconds = time.monotonic() - started
+    print(f"sqlite: rollups rebuild {seconds:.0f} s: {out.strip()}", flush=True)
+    if '"journal": true' not in out:
+        raise SystemExit("sqlite: the rebuild did not get its rollback journal (another connection open?)")
+    return seconds
+
+
+def _child(env: dict[str, str], args: argparse.Namespace, stage: str | None,
+           duck: Path) -> dict[str, Any]:
+    """Run the child (all of it, or one stage) and return its RESULT."""
+    cmd = [sys.executable, "-m", "benchmarks.kpi_bench", "--child", "--rounds", str(args.rounds),
+           "--mixed", str(args.mixed), "--seed", str(args.seed)]
+    if stage:
+        cmd += ["--stage", stage, "--duckdb", str(duck)]
+    out = subprocess.run(cmd, env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
 
 
 def _sqlite_version() -> str:
@@ -372,7 +477,8 @@ Django {m['django']}. Date: {m['date']}. Load average (1/5/15 min) at the end: {
 (a shared machine: compare figures of the same run).
 
 Setup per backend: a fresh database, the demo city ({args.grids} grids, {args.villages} villages)
-with {args.cases:,} cases from `civicgrid demo --cases`, `civicgrid rollups rebuild`; then
+with {args.cases:,} cases from `civicgrid demo --cases`, `civicgrid rollups rebuild` (SQLite: under a
+rollback journal instead of the write-ahead log, `loader.rollback_journal`, as the scale load); then
 {args.rounds} rounds of the 7 requests the command-centre page makes (summary for a month and
 for a year, breakdowns by township, department, channel, grid, trend; whole district or one
 township, varying periods), through the whole Django stack as the logged-in leader. DuckDB:
@@ -385,6 +491,14 @@ The target (issue #5) is p95 ≤ 100 ms at 10,000,000 cases.
 `--reuse`: each database was generated once by an earlier run with the same command and
 `--generate-only` (its generate time is that run's); this run rebuilt the rollups and measured.
 """ if args.reuse else "")]
+    for r in results:
+        if "stages" in r:
+            st = r["stages"]
+            lines.append(f"""`--stage` ({r['backend']}): the measuring run in three steps on the kept database, so that the
+timed requests fall in a quiet moment: rebuild (ended {st['rebuild_at']}, {st['rebuild_s']:.0f} s),
+prepare (ended {st['prepare_at']}: `ANALYZE` {st['analyze_s']:.0f} s, DuckDB copy {st['duckdb_load_s']:.0f} s),
+measure (from {st['measure_at']}: requests, DuckDB scan, mixed load, check).
+""")
     lines.append("| backend | cases / rollup rows | generate / rebuild | KPI requests p50 / p95 (all) | slowest request p95 | DuckDB full scan (load) | same figures | mixed load: cases, fold passes, check differences |")
     lines.append("|---|---|---|---|---|---|---|---|")
     for r in results:
@@ -426,19 +540,29 @@ def main(argv: list[str] | None = None) -> int:
                              "--cases measures on it (rebuild, requests, DuckDB, mixed load)")
     parser.add_argument("--generate-only", action="store_true",
                         help="with --reuse: only generate (measure in a later run)")
+    parser.add_argument("--stage", choices=["rebuild", "prepare", "measure"], default=None,
+                        help="with --reuse: one stage of the measuring run on the kept database, "
+                             "its figures kept in DIR/<backend>/stages.json: rebuild (migrate, "
+                             "rollups rebuild), prepare (ANALYZE, the DuckDB copy of the case "
+                             "columns), measure (requests, DuckDB scan, mixed load and check; "
+                             "writes the section with the kept figures)")
+    parser.add_argument("--duckdb", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--section", default="",
+                        help="the section of docs/benchmarks.md to write (default: kpi, or "
+                             "kpi-10m from 10,000,000 cases)")
     args = parser.parse_args(argv)
     if args.child:
         return child(args)
-    if args.generate_only and not args.reuse:
-        parser.error("--generate-only needs --reuse DIR")
+    if (args.generate_only or args.stage) and not args.reuse:
+        parser.error("--generate-only and --stage need --reuse DIR")
     results = [run_backend(b, args) for b in args.backends.split(",") if b]
-    if args.generate_only:
+    if args.generate_only or args.stage in ("rebuild", "prepare"):
         return 0
     command = "python -m benchmarks kpi " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(results, args, command.strip())
     print(text)
     if not args.no_write:
-        write_section("kpi" if args.cases < 10_000_000 else "kpi-10m", text)  # both stay
+        write_section(args.section or ("kpi" if args.cases < 10_000_000 else "kpi-10m"), text)  # all stay
     return 0
 
 
