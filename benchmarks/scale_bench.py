@@ -116,7 +116,7 @@ def report(results: dict[str, Any], args: argparse.Namespace, command: str) -> s
     if "pg" in results:
         rows.append(_row("PostgreSQL, binary COPY", results["pg"], target))
     if "sqlite" in results:
-        rows.append(_row("SQLite, executemany", results["sqlite"], target))
+        rows.append(_row("SQLite, multi-row INSERT under a rollback journal", results["sqlite"], target))
     table = "\n".join(rows)
     return f"""## Scale data (`civicgrid demo --add-cases N`: N cases with their timelines)
 
@@ -124,7 +124,8 @@ Command: `{command}`, from the repository root
 
 Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; Python {m['python']},
 Django {m['django']}. PostgreSQL: throwaway cluster with production durability (fsync and
-synchronous_commit on); SQLite: a file in a temp dir (WAL). Date: {m['date']}.
+synchronous_commit on); SQLite: a file in a temp dir (WAL; the load itself under a rollback journal,
+`loader.rollback_journal`, then WAL again). Date: {m['date']}.
 
 Setup: for each database a fresh demo city of {args.grids} grids / {args.villages} villages, no cases; then
 `build_scale_cases(N, years={args.years:g})` — what `civicgrid demo --add-cases N` runs — timed from the

@@ -17,11 +17,21 @@ cases point at an earlier case of the same category. Codes are unique: a permuta
 counter written in the intake's alphabet, checked against codes already stored.
 
 Rows go out as the import writes them (``cases.imports.loader``: binary COPY on PostgreSQL,
-``executemany`` on SQLite), by a helper thread while the next week is generated, in one
+multi-row INSERTs on SQLite), by a helper thread while the next week is generated, in one
 transaction: nothing is half made. For a large load the tables' non-unique indexes (and on
 PostgreSQL their foreign keys) are dropped first and made again at the end from their stored
 definitions, which is how PostgreSQL's own restore loads data; the tables are locked for the
 duration. The rollups (``civicgrid rollups rebuild``) are not touched.
+
+SQLite, large load: the transaction runs under a rollback journal instead of the write-ahead
+log (``loader.rollback_journal``), WAL again after it. "Nothing half made" then means: until
+the commit the database file holds the new pages only past its old end and in pages the
+journal has saved; an error rolls back (saved pages copied back, the file cut to its old
+length) and leaves the database as it was and in WAL mode; a process killed mid-load leaves the
+journal behind, and the next connection to open the file rolls it back the same way before it
+reads (tests/demo/test_scale_journal.py). Other connections cannot read while the load writes.
+A time on SQLite's rows is kept as (day, rest of the stored text) so that a moved copy costs a
+lookup of its new day's text, not a datetime and its formatting per value.
 """
 
 from __future__ import annotations
