@@ -114,6 +114,14 @@ def test_chunks_reimport_unchanged_and_update_what_changed(cast, monkeypatch: py
     assert _stored() == dict.fromkeys(refs, 2)
 
 
+def test_work_order_numbers_holding_the_lookup_separator_reimport_unchanged(cast) -> None:
+    refs = ["S1", "S\x1f2", "S3"]  # the keys are looked up as one text split at \x1f
+    assert _import(refs, cast["center"]).created == 3
+    again = _import(refs, cast["center"])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert _stored() == dict.fromkeys(refs, 1)
+
+
 @postgresql_only
 def test_bulk_key_checks_refuse_a_missing_key_and_accept_the_batch_own_rows(cast) -> None:
     now = dt.datetime.now(dt.UTC)

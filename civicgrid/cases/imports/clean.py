@@ -82,6 +82,9 @@ class Cleaner:
         self._has_lng_lat = "lng" in self.columns or "lat" in self.columns
         self._categories: dict[str, Category | None] = {}
         self._places: dict[tuple[str, str], str] = {}
+        self._days: dict[str, tuple[int, ...]] = {}  # _cached_when: () for no day of that form
+        self._clocks: dict[str, tuple[int, ...]] = {}
+        self._latest = now + dt.timedelta(days=1)  # a later reported_at is in the future
 
     # --- reference data ----------------------------------------------------------------------
 
@@ -203,6 +206,9 @@ class Cleaner:
         if value is None:
             return None
         if value.__class__ is str and not self.mapping.date_formats:
+            found = self._cached_when(value)
+            if found is not None:
+                return found
             m = _SIMPLE_DATETIME.match(value)
             if m is not None:
                 try:
@@ -215,6 +221,28 @@ class Cleaner:
                                           serials=self.mapping.excel_serials)
         except ParseError as exc:
             raise RowError(exc.code, f"{label}：{exc.message}") from None
+
+    def _cached_when(self, value: str) -> dt.datetime | None:
+        """``2020/1/6 12:09:38`` or ``2020-01-06``, with the day and the clock each parsed once
+        per import (an export repeats them over and over); None: ask the regular path."""
+        day, space, clock = value.partition(" ")
+        ymd = self._days.get(day)
+        if ymd is None:
+            ymd = _numbers_of(self._days, day, _DAY)
+        hms: tuple[int, ...] = ()
+        if space:
+            found = self._clocks.get(clock)
+            if found is None:
+                found = _numbers_of(self._clocks, clock, _CLOCK)
+            if not found:
+                return None
+            hms = found
+        if not ymd:
+            return None
+        try:
+            return dt.datetime(*ymd, *hms, tzinfo=parsers.SHANGHAI)  # type: ignore[misc]
+        except ValueError:
+            return None  # e.g. 24:00 or 2月30日: the parser's answer
 
     def clean(self, number: int, cells: list[Any]) -> Row:
         if cells and isinstance(cells[0], ValueError):
@@ -237,7 +265,7 @@ class Cleaner:
             raise RowError("too_long", f"诉求内容超过 {MAX_DESCRIPTION} 字。")
         title = " ".join((title or description[:self.mapping.title_length]).split())[:120]
         reported_at = self._when(cells, "reported_at", "来电时间") or self.now
-        if reported_at > self.now + dt.timedelta(days=1):
+        if reported_at > self._latest:
             raise RowError("invalid_datetime", "来电时间在未来。")
         if phone:
             if len(phone) == 11 and _MOBILE.match(phone):  # the usual case, as parse_phone answers
@@ -277,8 +305,21 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 # value these do not build) goes to parsers.parse_datetime, which answers the same for these
 _SIMPLE_DATETIME = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?: (\d{1,2}):(\d{2}):(\d{2}))?$",
                               re.ASCII)
+_DAY = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", re.ASCII)  # what _SIMPLE_DATETIME reads
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})", re.ASCII)
 # "106.2456,38.9639": decimal degrees as parse_coordinates reads them; anything else goes there
 _SIMPLE_POINT = re.compile(r"^([+-]?\d{1,3}(?:\.\d+)?)\s*,\s*([+-]?\d{1,3}(?:\.\d+)?)$", re.ASCII)
+
+
+def _numbers_of(cache: dict[str, tuple[int, ...]], text: str, pattern: re.Pattern[str]
+                ) -> tuple[int, ...]:
+    """The numbers ``pattern`` reads from the whole ``text`` (``()``: not of that form), kept in
+    ``cache`` (bounded: emptied past 100,000 entries)."""
+    if len(cache) > 100_000:
+        cache.clear()
+    m = pattern.fullmatch(text)
+    found = cache[text] = tuple(map(int, m.groups())) if m else ()
+    return found
 
 
 def _plain(value: Any) -> str:

@@ -29,19 +29,27 @@ def _clean_header(value: Any) -> str:
     return "" if value is None else str(value).strip().replace("\ufeff", "")
 
 
-def _csv(data: IO[bytes]) -> Table:
-    raw = data.read()
+def _encoding(raw: bytes) -> str:
+    """The first of ``ENCODINGS`` the whole file decodes in (decided before any row is read: a
+    wrong guess found halfway would come after chunks were already stored)."""
     for encoding in ENCODINGS:
         try:
-            text = raw.decode(encoding)
-            break
+            raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise ValidationFailed("无法识别文件编码（应为 UTF-8 或 GB18030）。", code="invalid_file")
-    first = text.split("\n", 1)[0]
+        return encoding
+    raise ValidationFailed("无法识别文件编码（应为 UTF-8 或 GB18030）。", code="invalid_file")
+
+
+def _csv(data: IO[bytes]) -> Table:
+    raw = data.read()
+    encoding = _encoding(raw)
+    # decoded as the rows are read (8 KB at a time), not the whole file up front: the import
+    # starts storing the first chunk sooner and never holds the file twice
+    text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
+    first = raw.split(b"\n", 1)[0].decode(encoding, "replace")
     dialect: Any = csv.excel_tab if "\t" in first and "," not in first else csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(text, dialect)
     try:
         headers = [_clean_header(h) for h in next(reader)]
     except StopIteration:

@@ -152,14 +152,22 @@ def _chunk_transaction(source: str) -> Iterator[None]:
         yield
 
 
+_SEPARATOR = "\x1f"  # ASCII unit separator
+
+
 def _existing(source: str, refs: list[str]) -> dict[str, tuple[Any, ...]]:
     found: dict[str, tuple[Any, ...]] = {}
     if connection.vendor == "postgresql":  # one query with an array, not thousands of parameters
         columns = ", ".join(("source_ref", "id", "state", *UPDATED_FIELDS))
+        # the numbers as one text split by the server: psycopg quotes an array's items one by
+        # one in Python (≈ 0.5 µs a row); a number holding the separator gets the array
+        joined = _SEPARATOR.join(refs)
+        param = "string_to_array(%s, E'\\x1f')" if joined.count(_SEPARATOR) == len(refs) - 1 else "%s"
         with connection.cursor() as cursor:
             # fixed column and table names; the values are parameters
             cursor.execute(f"SELECT {columns} FROM {Case._meta.db_table} "  # noqa: S608
-                           "WHERE channel_detail = %s AND source_ref = ANY(%s)", [source, refs])
+                           f"WHERE channel_detail = %s AND source_ref = ANY({param})",
+                           [source, joined if param != "%s" else refs])
             for values in cursor.fetchall():
                 found[values[0]] = values[1:]
         return found
