@@ -29,7 +29,6 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
 from itertools import chain, islice
 from typing import Any
 
@@ -42,6 +41,9 @@ from civicgrid.cases.models import Case, CaseEvent
 
 ROWS_PER_INSERT = 200  # SQLite: rows per INSERT statement (Table.insert)
 SQLITE_PARAMETERS = 32_766  # SQLite's default limit of parameters per statement (since 3.32)
+
+BYTEA_OID = 17  # PostgreSQL: bytea (Table.copy of ready-made jsonb)
+
 
 def _default(field: models.Field[Any, Any], now: dt.datetime) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -84,9 +86,15 @@ def json_value(text: str) -> Any:
     return json_maker()(text)
 
 
+def _jsonb_binary(text: str) -> bytes:
+    """jsonb's binary form (what ``jsonb_recv`` reads: version 1, then the text): sent as bytes,
+    so psycopg's C dumper passes it on instead of a Python dumper per value (≈ 0.35 µs a row)."""
+    return b"\x01" + text.encode()
+
+
 def json_maker() -> Callable[[str], Any]:
     """``json_value`` for the current connection's database, decided once (for many rows)."""
-    return partial(Jsonb, dumps=_as_is) if connection.vendor == "postgresql" else _as_is
+    return _jsonb_binary if connection.vendor == "postgresql" else _as_is
 
 
 class Table:
@@ -145,6 +153,8 @@ class Table:
         json_given = [] if json_ready else self.json_given
         count = 0
         oids = self.oids(cursor)
+        if json_ready and self.json_given:  # jsonb's binary form, dumped as the bytes it is
+            oids = [BYTEA_OID if i in self.json_given else oid for i, oid in enumerate(oids)]
         with cursor.copy(f"COPY {qn(self.db_table)} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(oids)
             write = copy.write_row
@@ -439,12 +449,13 @@ def reserve_case_ids(count: int) -> list[int]:
     table = Case._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # the sequence looked up once: pg_get_serial_sequence per row cost ≈ 7 µs a key
+            # the sequence looked up once: pg_get_serial_sequence per row cost ≈ 7 µs a key;
+            # the keys as one text, not a row each (5,000 rows fetched: ≈ 3.6 ms, the text 0.9)
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             sequence = cursor.fetchone()[0]
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
-                           [sequence, count])
-            return [r[0] for r in cursor.fetchall()]
+            cursor.execute("SELECT string_agg(nextval(%s::regclass)::text, ',') "
+                           "FROM generate_series(1, %s)", [sequence, count])
+            return list(map(int, cursor.fetchone()[0].split(",")))
     top = Case.objects.aggregate(top=models.Max("id"))["top"] or 0
     return list(range(top + 1, top + 1 + count))
 
