@@ -42,6 +42,7 @@ from civicgrid.core.personal import lookup_hashes, seal_many
 from civicgrid.core.transactions import write_transaction
 
 CHUNK = 5_000  # small enough that the writers start early and the last chunk ends soon
+FIRST_CHUNK = 1_000  # the first one smaller still: the database idles until it is handed over
 PROGRESS_EVERY = 1_000  # rows read between two calls of the progress callback
 # case codes in bulk: random bytes mapped onto the intake's alphabet (bytes past the last whole
 # multiple of its length are dropped, so every character is equally likely)
@@ -385,6 +386,7 @@ def _clean_all(table: Table, cleaner: Cleaner, importer: Importer, result: Impor
                progress: Callable[[int], None] | None) -> None:
     seen: dict[str, int] = {}
     chunk: list[Row] = []
+    size = min(FIRST_CHUNK, CHUNK)
     for number, cells in table.rows:
         result.rows += 1
         try:
@@ -397,9 +399,9 @@ def _clean_all(table: Table, cleaner: Cleaner, importer: Importer, result: Impor
         except RowError as exc:
             ref = cleaner._text(cells, "source_ref") if not isinstance(cells[0], ValueError) else ""
             result.rejected.append(Rejected(number, ref, exc.code, exc.reason))
-        if len(chunk) >= CHUNK:
+        if len(chunk) >= size:
             importer.write(chunk, result)
-            chunk = []
+            chunk, size = [], CHUNK
         if progress is not None and result.rows % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
     if chunk:
