@@ -226,26 +226,39 @@ class Importer:
             self._pipeline = None
             loader.unlock_source(self.mapping.source)
 
-    def _case_row(self, case_id: int, code: str, row: Row, grid: str | None,
-                  phone: tuple[str, str]) -> tuple[Any, ...]:
-        area_code = grid or row.area_code
-        owner_id, level = self.placer.owner(area_code)
-        closed = row.closed_at is not None
-        return (case_id, code, self.mapping.channel, self.mapping.source, row.source_ref,
-                row.category.id if row.category else None, row.urgency, row.title,
-                row.description, row.address, row.lng, row.lat,
-                self.placer.grid_ids.get(grid) if grid else None, area_code, owner_id,
-                CLOSED if closed else REPORTED, row.reporter_name, *phone,
-                row.reported_at, row.closed_at, self.now,
-                None if closed else self.placer.due(row, level), self.now)
-
-    def _event_row(self, case_id: int, row: Row, grid: str | None, state: str) -> tuple[Any, ...]:
-        ref = row.source_ref
-        ref = f'"{ref}"' if ref.isascii() and ref.isalnum() else json.dumps(ref, ensure_ascii=False)
-        # the same object as json.dumps of {channel, source, source_ref, row, grid, reported_at}
-        data = (f'{self._event_data_head}, "source_ref": {ref}, "row": {row.number}, '
-                f'"grid": "{grid or ""}", "reported_at": "{row.reported_at.isoformat()}"}}')
-        return self._event(case_id, "import", "", state, row.description, data)
+    def _new_rows(self, placed: list[tuple[Row, str | None]], ids: list[int], codes: list[str],
+                  sealed: list[str], hashes: dict[str, str]
+                  ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The rows of the new cases (``loader.CASE_COLUMNS``) and of their first timeline
+        entries (``loader.EVENT_COLUMNS``), in one pass with everything per import looked up
+        once (this loop runs for every imported case)."""
+        channel, source, now = self.mapping.channel, self.mapping.source, self.now
+        owner, due, grid_ids = self.placer.owner, self.placer.due, self.placer.grid_ids
+        head, to_json = self._event_data_head, self._json
+        actor_id = self.actor.pk if self.actor else None
+        actor_name, actor_org = self.actor_name, self.actor_org
+        case_rows: list[tuple[Any, ...]] = []
+        event_rows: list[tuple[Any, ...]] = []
+        for case_id, code, (row, grid), phone in zip(ids, codes, placed, sealed, strict=True):
+            area_code = grid or row.area_code
+            owner_id, level = owner(area_code)
+            closed = row.closed_at is not None
+            state = CLOSED if closed else REPORTED
+            ref, category = row.source_ref, row.category
+            case_rows.append((
+                case_id, code, channel, source, ref, category.id if category else None,
+                row.urgency, row.title, row.description, row.address, row.lng, row.lat,
+                grid_ids.get(grid) if grid else None, area_code, owner_id, state,
+                row.reporter_name, phone, hashes[ref], row.reported_at, row.closed_at, now,
+                None if closed else due(row, level), now))
+            quoted = (f'"{ref}"' if ref.isascii() and ref.isalnum()
+                      else json.dumps(ref, ensure_ascii=False))
+            # the same object as json.dumps of {channel, source, source_ref, row, grid, reported_at}
+            data = (f'{head}, "source_ref": {quoted}, "row": {row.number}, '
+                    f'"grid": "{grid or ""}", "reported_at": "{row.reported_at.isoformat()}"}}')
+            event_rows.append((case_id, now, actor_id, actor_name, actor_org, "import", "", state,
+                               row.description[:200], to_json(data)))
+        return case_rows, event_rows
 
     def _event(self, case_id: int, action: str, from_state: str, to_state: str, note: str,
                data: str) -> tuple[Any, ...]:
@@ -337,10 +350,7 @@ class Importer:
         ids = loader.reserve_case_ids(len(placed))
         codes = new_codes(len(placed))
         sealed = seal_many([r.phone for r, _g in placed])
-        case_rows = [self._case_row(i, code, r, g, (phone, hashes[r.source_ref]))
-                     for i, code, (r, g), phone in zip(ids, codes, placed, sealed, strict=True)]
-        event_rows = [self._event_row(i, r, g, c[15])
-                      for i, (r, g), c in zip(ids, placed, case_rows, strict=True)]
+        case_rows, event_rows = self._new_rows(placed, ids, codes, sealed, hashes)
         return Written(case_rows, event_rows + update_events, update_rows, unchanged, rejected)
 
 
