@@ -319,6 +319,7 @@ def indexes_rebuilt(models: list[Any], *, unique: bool = False) -> Iterator[None
                     again.append(definition)
     yield
     with connection.cursor() as cursor:
+        threads = None
         if connection.vendor == "postgresql":  # sorts in memory: one pass per index
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         else:  # SQLite's sorter: helper threads sort and merge its runs (one per CPU)
@@ -327,7 +328,7 @@ def indexes_rebuilt(models: list[Any], *, unique: bool = False) -> Iterator[None
             cursor.execute(f"PRAGMA threads = {max(threads, os.cpu_count() or 1)}")
         for statement in again:
             cursor.execute(statement)
-        if connection.vendor == "sqlite":
+        if threads is not None:
             cursor.execute(f"PRAGMA threads = {threads}")
 
 
