@@ -95,7 +95,7 @@ class SubscriberAdmin(CivicModelAdmin):
 
     @admin.display(description=_("签名密钥"))
     def secret_hint(self, obj: Subscriber) -> str:
-        return f"{obj.secret[:9]}…（{_('仅在创建或更换时显示一次')}）"
+        return f"{obj.signing_secret[:9]}…（{_('仅在创建或更换时显示一次')}）"
 
     @admin.display(description=_("最近推送"))
     def recent_deliveries(self, obj: Subscriber) -> str:

@@ -42,7 +42,7 @@ OPEN = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
 def send(delivery: Delivery, subscriber: Subscriber,
          connections: transport.Connections | None = None) -> Outcome:
     """POST a stored delivery (its payload, signed now)."""
-    return transport.send(url=subscriber.url, secret=subscriber.secret, event=delivery.event,
+    return transport.send(url=subscriber.url, secret=subscriber.signing_secret, event=delivery.event,
                           delivery=delivery.uuid, payload=delivery.payload,
                           connections=connections)
 

@@ -5,9 +5,12 @@
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
 
 from django.conf import settings
 from django.db import models
+
+from civicgrid.core import personal
 
 
 class Event(models.TextChoices):
@@ -17,7 +20,9 @@ class Event(models.TextChoices):
 
 
 class Subscriber(models.Model):
-    """A client system (a 12345 hotline system, a mini-program backend) that wants events."""
+    """A client system (a 12345 hotline system, a mini-program backend) that wants events.
+    Its signing secret is stored sealed (``core.personal.seal``, AES-GCM under the deployment's
+    key): a copy of the database alone does not let anybody sign events as civicgrid."""
 
     name = models.CharField("名称", max_length=64, unique=True)
     url = models.URLField("推送地址", max_length=500)
@@ -43,6 +48,11 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def signing_secret(self) -> str:
+        """The secret in clear, to sign with (opened once per loaded row)."""
+        return personal.unseal(self.secret)
 
 
 class DeliveryStatus(models.TextChoices):

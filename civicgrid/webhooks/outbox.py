@@ -190,7 +190,7 @@ def _send(prepared: list[Prepared], now: dt.datetime, renew: Any) -> list[Record
                 row.next_attempt_at = at + backoff(1)
                 rows.append(row)
                 continue
-            outcome = transport.send(url=s.url, secret=s.secret, event=p.event,
+            outcome = transport.send(url=s.url, secret=s.signing_secret, event=p.event,
                                      delivery=row.uuid, content=p.content,
                                      connections=connections)
             row.attempts, row.last_status_code = 1, outcome.status

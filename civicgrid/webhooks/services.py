@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area
-from civicgrid.core import audit, refcache
+from civicgrid.core import audit, personal, refcache
 from civicgrid.core.errors import NotFound, ValidationFailed
 from civicgrid.core.rows import insert as rows_insert
 from civicgrid.webhooks import outbox, signing
@@ -50,7 +50,7 @@ def create_subscriber(*, actor: User | None, name: str, url: str, events: Iterab
         outbox.start_at_newest_if_idle(now=timezone.now())
         subscriber = Subscriber.objects.create(
             name=name.strip(), url=check_url(url), events=check_events(events), area=area,
-            active=active, secret=secret, created_by=actor)
+            active=active, secret=personal.seal(secret), created_by=actor)
         audit.record(actor=actor, action="webhooks.subscriber.create",
                      target=f"webhooks.subscriber:{subscriber.pk}",
                      data={"name": subscriber.name, "url": subscriber.url,
@@ -80,7 +80,7 @@ def update_subscriber(*, actor: User | None, subscriber_id: int, name: str, url:
 def rotate_secret(*, actor: User | None, subscriber_id: int) -> str:
     secret = signing.new_secret()
     with transaction.atomic():
-        if not Subscriber.objects.filter(pk=subscriber_id).update(secret=secret):
+        if not Subscriber.objects.filter(pk=subscriber_id).update(secret=personal.seal(secret)):
             raise NotFound("订阅方不存在。", code="webhook_subscriber_not_found")
         audit.record(actor=actor, action="webhooks.subscriber.rotate_secret",
                      target=f"webhooks.subscriber:{subscriber_id}")

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicgrid.areas.models import Area
+from civicgrid.core import personal
 from civicgrid.core.models import AuditEntry
 from civicgrid.webhooks.models import Delivery, DeliveryStatus, Subscriber
 from tests.accounts.conftest import login_client
@@ -26,11 +27,14 @@ def test_system_admin_adds_a_subscriber_and_sees_the_secret_once(cast) -> None: 
     }, follow=True)
     assert response.status_code == 200
     subscriber = Subscriber.objects.get(name="12345 热线")
-    assert subscriber.secret.startswith("whsec_") and subscriber.created_by == cast["sysadmin"]
+    secret = subscriber.signing_secret
+    assert secret.startswith("whsec_") and subscriber.created_by == cast["sysadmin"]
+    assert personal.is_sealed(subscriber.secret) and secret not in subscriber.secret  # sealed at rest
     shown = [str(m) for m in response.context["messages"]]
-    assert any(subscriber.secret in m for m in shown)
+    assert any(secret in m for m in shown)
     page = client.get(reverse("admin:webhooks_subscriber_change", args=[subscriber.pk]))
-    assert page.status_code == 200 and subscriber.secret not in page.content.decode()
+    assert page.status_code == 200 and secret not in page.content.decode()
+    assert secret[:9] + "…" in page.content.decode()  # the hint: its first characters
     assert AuditEntry.objects.filter(action="webhooks.subscriber.create").exists()
 
 
