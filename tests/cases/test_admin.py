@@ -5,31 +5,25 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from civicgrid.cases.models import Category
 from civicgrid.core.models import AuditEntry
+from tests.accounts.conftest import login_client
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("url", ["/admin/cases/category/", "/admin/cases/deadlinepolicy/",
                                  "/admin/core/calendarday/"])
 def test_only_the_system_admin_opens_case_settings(cast, url: str) -> None:  # type: ignore[no-untyped-def]
-    assert _client(cast["sysadmin"]).get(url).status_code == 200
+    assert login_client(cast["sysadmin"]).get(url).status_code == 200
     for username in ("secadmin", "auditor", "center", "dept"):
-        assert _client(cast[username]).get(url).status_code in (302, 403), username
+        assert login_client(cast[username]).get(url).status_code in (302, 403), username
 
 
 def test_system_admin_edits_a_category_and_it_is_audited(cast) -> None:  # type: ignore[no-untyped-def]
     category = Category.objects.get(code="sheshi-ludeng")
-    client = _client(cast["sysadmin"])
+    client = login_client(cast["sysadmin"])
     before = AuditEntry.objects.count()
     response = client.post(f"/admin/cases/category/{category.pk}/change/", {
         "code": category.code, "name": "路灯不亮或损坏", "parent": category.parent_id,
@@ -46,7 +40,7 @@ def test_system_admin_edits_a_category_and_it_is_audited(cast) -> None:  # type:
 def test_the_system_admin_sees_and_edits_the_subcategories_of_a_top_category(cast) -> None:  # type: ignore[no-untyped-def]
     top = Category.objects.get(code="sheshi-ludeng").parent
     children = list(Category.objects.filter(parent=top).order_by("sort", "code", "pk"))
-    client = _client(cast["sysadmin"])
+    client = login_client(cast["sysadmin"])
     page = client.get(f"/admin/cases/category/{top.pk}/change/").content.decode()
     assert "TOTAL_FORMS" in page and children[0].name in page  # the inline is shown
     formset = re.search(r'name="([\w-]+)-TOTAL_FORMS"', page)
@@ -70,4 +64,4 @@ def test_the_system_admin_sees_and_edits_the_subcategories_of_a_top_category(cas
     children[0].refresh_from_db()
     assert children[0].name.endswith("（改）")
     assert AuditEntry.objects.filter(action="admin.category.change", target=f"cases.category:{children[0].pk}").exists()
-    assert _client(cast["center"]).get(f"/admin/cases/category/{top.pk}/change/").status_code in (302, 403)
+    assert login_client(cast["center"]).get(f"/admin/cases/category/{top.pk}/change/").status_code in (302, 403)

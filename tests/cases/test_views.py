@@ -4,7 +4,6 @@ refusals as Chinese messages with their HTTP status, the report form, lookups, q
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from civicgrid.accounts.models import OrgUnit, RoleGrant
 from civicgrid.areas.models import Area, AreaLevel
@@ -12,6 +11,7 @@ from civicgrid.cases import services
 from civicgrid.cases.intake import Report, report_case
 from civicgrid.cases.models import Case, State
 from civicgrid.core.personal import lookup_hash
+from tests.accounts.conftest import login_client
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +20,6 @@ DEMO_TOWNSHIP = "640202001"
 
 def grid_code(user) -> str:  # type: ignore[no-untyped-def]
     return RoleGrant.objects.get(user=user, role__code="grid_member").grid_code
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def new_case(cast, *, title: str = "垃圾堆放", category: str | None = "shirong-laji",
@@ -50,7 +44,7 @@ def actions_on_page(body: str) -> set[str]:
 def test_street_sees_own_township_and_404_for_sibling(cast) -> None:  # type: ignore[no-untyped-def]
     own = new_case(cast)
     other = new_case(cast, area=sibling_township())
-    street = client_for(cast["street"])
+    street = login_client(cast["street"])
     assert street.get(f"/cases/{own.pk}/").status_code == 200
     response = street.get(f"/cases/{other.pk}/")
     assert response.status_code == 404
@@ -61,12 +55,12 @@ def test_street_sees_own_township_and_404_for_sibling(cast) -> None:  # type: ig
     other.refresh_from_db()
     assert other.state == State.REPORTED
     # the district centre sees both
-    assert client_for(cast["center"]).get(f"/cases/{other.pk}/").status_code == 200
+    assert login_client(cast["center"]).get(f"/cases/{other.pk}/").status_code == 200
 
 
 def test_department_sees_only_cases_dispatched_to_it(cast) -> None:  # type: ignore[no-untyped-def]
     case = new_case(cast)
-    dept = client_for(cast["dept"])
+    dept = login_client(cast["dept"])
     assert dept.get(f"/cases/{case.pk}/").status_code == 404
     services.register(actor=cast["street"], case_id=case.pk)
     assert dept.get(f"/cases/{case.pk}/").status_code == 404
@@ -80,23 +74,23 @@ def test_department_sees_only_cases_dispatched_to_it(cast) -> None:  # type: ign
 
 def test_only_allowed_actions_are_rendered(cast) -> None:  # type: ignore[no-untyped-def]
     case = new_case(cast)
-    body = client_for(cast["street"]).get(f"/cases/{case.pk}/").content.decode()
+    body = login_client(cast["street"]).get(f"/cases/{case.pk}/").content.decode()
     assert actions_on_page(body) == {"register", "reject", "merge", "escalate", "supervise"}
     for who in ("grid", "dept", "hotline", "resident"):
-        response = client_for(cast[who]).get(f"/cases/{case.pk}/")
+        response = login_client(cast[who]).get(f"/cases/{case.pk}/")
         if response.status_code == 200:
             assert actions_on_page(response.content.decode()) == set(), who
-    leader = client_for(cast["leader"]).get(f"/cases/{case.pk}/").content.decode()
+    leader = login_client(cast["leader"]).get(f"/cases/{case.pk}/").content.decode()
     assert actions_on_page(leader) == {"supervise"}
     services.register(actor=cast["street"], case_id=case.pk)
-    body = client_for(cast["street"]).get(f"/cases/{case.pk}/").content.decode()
+    body = login_client(cast["street"]).get(f"/cases/{case.pk}/").content.decode()
     assert actions_on_page(body) == {"merge", "dispatch", "escalate", "supervise"}
     assert "selected>大武口区城市管理局" in body  # the category's default lead department is offered
 
 
 def test_action_post_and_stale_version_is_409_with_chinese_message(cast) -> None:  # type: ignore[no-untyped-def]
     case = new_case(cast)
-    street = client_for(cast["street"])
+    street = login_client(cast["street"])
     response = street.post(f"/cases/{case.pk}/act/register/",
                            {"category": "shirong-laji", "urgency": "normal", "version": case.version})
     assert response.status_code == 302
@@ -113,14 +107,14 @@ def test_action_post_and_stale_version_is_409_with_chinese_message(cast) -> None
 
 def test_permission_denied_is_403(cast) -> None:  # type: ignore[no-untyped-def]
     case = new_case(cast)
-    response = client_for(cast["grid"]).post(f"/cases/{case.pk}/act/register/",
+    response = login_client(cast["grid"]).post(f"/cases/{case.pk}/act/register/",
                                              {"category": "shirong-laji"})
     assert response.status_code == 403
     assert "无权" in response.content.decode()
 
 
 def test_report_form_plain_post_and_json_with_idempotency_key(cast) -> None:  # type: ignore[no-untyped-def]
-    grid = client_for(cast["grid"])
+    grid = login_client(cast["grid"])
     assert 'capture="environment"' in grid.get("/cases/report/").content.decode()
     data = {"title": "路灯不亮", "description": "三号楼前路灯坏了", "category": "sheshi-ludeng",
             "grid": grid_code(cast["grid"]), "idempotency_key": "form-key-1"}
@@ -142,7 +136,7 @@ def test_report_form_plain_post_and_json_with_idempotency_key(cast) -> None:  # 
 
 
 def test_on_the_spot_report_goes_to_handled(cast) -> None:  # type: ignore[no-untyped-def]
-    grid = client_for(cast["grid"])
+    grid = login_client(cast["grid"])
     response = grid.post("/cases/report/", {
         "title": "小广告", "description": "电线杆小广告", "grid": grid_code(cast["grid"]),
         "on_the_spot": "1", "on_the_spot_result": "已现场清除"})
@@ -150,11 +144,11 @@ def test_on_the_spot_report_goes_to_handled(cast) -> None:  # type: ignore[no-un
     case = Case.objects.get(title="小广告")
     assert case.state == State.HANDLED and case.on_the_spot and case.result == "已现场清除"
     # the head cannot resolve on the spot: the field is not even offered
-    assert 'name="on_the_spot"' not in client_for(cast["head"]).get("/cases/report/").content.decode()
+    assert 'name="on_the_spot"' not in login_client(cast["head"]).get("/cases/report/").content.decode()
 
 
 def test_refused_report_keeps_what_was_typed(cast) -> None:  # type: ignore[no-untyped-def]
-    response = client_for(cast["resident"]).post("/cases/report/", {
+    response = login_client(cast["resident"]).post("/cases/report/", {
         "title": "噪声扰民", "description": "夜里施工"})  # no place at all
     assert response.status_code == 400
     body = response.content.decode()
@@ -162,7 +156,7 @@ def test_refused_report_keeps_what_was_typed(cast) -> None:  # type: ignore[no-u
 
 
 def test_resident_follows_own_cases_and_code_lookup_is_scoped(cast) -> None:  # type: ignore[no-untyped-def]
-    resident = client_for(cast["resident"])
+    resident = login_client(cast["resident"])
     resident.post("/cases/report/", {"title": "健身器材坏了", "description": "单杠松动",
                                      "grid": grid_code(cast["grid"])})
     mine = Case.objects.get(title="健身器材坏了")
@@ -184,7 +178,7 @@ def test_resident_rates_closed_case(cast) -> None:  # type: ignore[no-untyped-de
     services.sign(actor=cast["dept"], case_id=case.pk)
     services.handle(actor=cast["dept"], case_id=case.pk, result="已修补")
     services.verify(actor=cast["grid"], case_id=case.pk, passed=True)
-    resident = client_for(cast["resident"])
+    resident = login_client(cast["resident"])
     assert actions_on_page(resident.get(f"/cases/{case.pk}/").content.decode()) == {"callback"}
     assert case.code in resident.get("/cases/mine/?tab=to_rate").content.decode()
     response = resident.post(f"/cases/{case.pk}/act/callback/", {"satisfaction": "5", "comment": "很快"})
@@ -195,18 +189,18 @@ def test_resident_rates_closed_case(cast) -> None:  # type: ignore[no-untyped-de
 
 def test_hotline_lookup_by_phone_is_masked_and_scoped(cast) -> None:  # type: ignore[no-untyped-def]
     case = new_case(cast, phone="13812345678")
-    hotline = client_for(cast["hotline"])
+    hotline = login_client(cast["hotline"])
     body = hotline.post("/cases/lookup/", {"phone": "13812345678"}).content.decode()
     assert case.code in body and "138****5678" in body and "13812345678" not in body
     assert hotline.get(f"/cases/lookup/?code={case.code.lower()}")["Location"] == f"/cases/{case.pk}/"
-    dept = client_for(cast["dept"])
+    dept = login_client(cast["dept"])
     assert case.code not in dept.post("/cases/lookup/", {"phone": "13812345678"}).content.decode()
     detail = hotline.get(f"/cases/{case.pk}/").content.decode()
     assert "138****5678" in detail and "13812345678" not in detail
 
 
 def test_hotline_records_a_call(cast) -> None:  # type: ignore[no-untyped-def]
-    hotline = client_for(cast["hotline"])
+    hotline = login_client(cast["hotline"])
     assert hotline.get("/cases/hotline/").status_code == 200
     response = hotline.post("/cases/hotline/", {
         "reporter_name": "李先生", "reporter_phone": "13900001111", "title": "噪声扰民",
@@ -221,21 +215,21 @@ def test_queues_show_counts_and_deadline_colours(cast) -> None:  # type: ignore[
     case = new_case(cast)
     Case.objects.filter(pk=case.pk).update(due_at=case.created_at.replace(year=2020),
                                            stage_started_at=case.created_at.replace(year=2019))
-    street = client_for(cast["street"])
+    street = login_client(cast["street"])
     body = street.get("/cases/?tab=overdue").content.decode()
     assert case.code in body and "t-overdue" in body and "已超期" in body
     body = street.get("/cases/").content.decode()
     assert 'data-testid="count-reported"' in body
-    leader = client_for(cast["leader"]).get("/cases/supervision/").content.decode()
+    leader = login_client(cast["leader"]).get("/cases/supervision/").content.decode()
     assert case.code in leader
-    assert client_for(cast["dept"]).get("/cases/supervision/").status_code == 403
+    assert login_client(cast["dept"]).get("/cases/supervision/").status_code == 403
 
 
 def test_verify_queue_lists_handled_cases_in_my_grid(cast) -> None:  # type: ignore[no-untyped-def]
     case = report_case(actor=cast["grid"], report=Report(
         channel="grid", title="乱贴广告", description="楼道小广告", grid_code=grid_code(cast["grid"]),
         on_the_spot_result="已清理"))
-    grid = client_for(cast["grid"])
+    grid = login_client(cast["grid"])
     assert case.code in grid.get("/cases/verify/").content.decode()
     assert actions_on_page(grid.get(f"/cases/{case.pk}/").content.decode()) == {"verify"}
     assert grid.post(f"/cases/{case.pk}/act/verify/", {"passed": "1"}).status_code == 302
@@ -245,7 +239,7 @@ def test_verify_queue_lists_handled_cases_in_my_grid(cast) -> None:  # type: ign
 
 def test_home_panels_list_real_cases(cast) -> None:  # type: ignore[no-untyped-def]
     case = new_case(cast)
-    body = client_for(cast["street"]).get("/").content.decode()
+    body = login_client(cast["street"]).get("/").content.decode()
     assert case.code in body or case.title in body
     assert f"/cases/{case.pk}/" in body
 
@@ -253,6 +247,6 @@ def test_home_panels_list_real_cases(cast) -> None:  # type: ignore[no-untyped-d
 @pytest.mark.parametrize("who", ["grid", "head", "resident", "street", "center", "hotline", "dept",
                                  "leader"])
 def test_navigation_and_pages_render(cast, who: str) -> None:  # type: ignore[no-untyped-def]
-    client = client_for(cast[who])
+    client = login_client(cast[who])
     home = client.get("/").content.decode()
     assert 'href="/cases/' in home

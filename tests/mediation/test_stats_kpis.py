@@ -17,6 +17,7 @@ from civicgrid.accounts.models import User
 from civicgrid.stats import kpis as registry
 from civicgrid.stats.periods import Period
 from civicgrid.stats.selectors import KpiQuery, kpi_query
+from tests.accounts.conftest import login_client
 from tests.mediation import brute
 
 pytestmark = pytest.mark.django_db
@@ -39,12 +40,6 @@ def test_the_registry_holds_the_dispute_kpis() -> None:
     assert codes == set(DEFINITIONS) | {"dispute_high_risk_open"}
 
 
-def _page(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _listed(client: Client, url: str) -> int:
     body = client.get(url).content.decode()
     found = re.search(r'data-testid="count">共 (\d+) 件<', body)
@@ -57,7 +52,7 @@ def test_random_command_centre_queries_equal_brute_force_and_the_list(cast: dict
     rng = random.Random(5)
     today = timezone.localdate()
     areas = sorted({r.area[:n] for r in rows for n in (6, 9, 12, 15) if len(r.area) >= n})
-    clients = {name: _page(cast[name]) for name in ("leader", "street")}
+    clients = {name: login_client(cast[name]) for name in ("leader", "street")}
     mediators = sorted({r.mediator for r in rows if r.mediator})[:6]
     counted = 0
     for i in range(32):
@@ -108,7 +103,7 @@ def test_the_open_high_risk_count_is_the_watch_list(cast: dict[str, User]) -> No
 
 
 def test_the_command_centre_page_shows_them(cast: dict[str, User]) -> None:
-    leader = _page(cast["leader"])
+    leader = login_client(cast["leader"])
     body = leader.get("/stats/?period=year").content.decode()
     assert "小事不出村率" in body and "/disputes/stats/disputes/?measure=resolved_village" in body
     cut = leader.get("/stats/?period=year&dispute_level=township&dispute_type=land").content.decode()

@@ -6,7 +6,6 @@ import datetime as dt
 from io import BytesIO
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -17,6 +16,7 @@ from civicgrid.demo.cases import build_cases
 from civicgrid.stats import assessment, kpis, rollups
 from civicgrid.stats.models import AssessmentScheme, PublishedAssessment
 from civicgrid.stats.selectors import kpi_query, measures
+from tests.accounts.conftest import login_client
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,6 @@ def city(cast):  # type: ignore[no-untyped-def]
     build_cases(300, seed=4, now=NOW)
     rollups.rebuild()
     return cast
-
-
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_indicator_scores() -> None:
@@ -65,7 +59,7 @@ def test_score_table_uses_the_township_figures(city) -> None:  # type: ignore[no
 
 def test_publishing_freezes_the_ranking(city) -> None:  # type: ignore[no-untyped-def]
     scheme = AssessmentScheme.objects.get(unit="township")
-    leader = client_for(city["leader"])
+    leader = login_client(city["leader"])
     response = leader.post(f"/stats/assessment/?scheme={scheme.pk}", {**PERIOD, "scheme": scheme.pk})
     assert response.status_code == 302
     published = PublishedAssessment.objects.get()
@@ -92,14 +86,14 @@ def test_publishing_freezes_the_ranking(city) -> None:  # type: ignore[no-untype
 
 def test_who_may_publish_and_see(city) -> None:  # type: ignore[no-untyped-def]
     scheme = AssessmentScheme.objects.get(unit="department")
-    assert client_for(city["center"]).post("/stats/assessment/", {**PERIOD, "scheme": scheme.pk}).status_code == 403
-    leader = client_for(city["leader"])
+    assert login_client(city["center"]).post("/stats/assessment/", {**PERIOD, "scheme": scheme.pk}).status_code == 403
+    leader = login_client(city["leader"])
     assert leader.get("/stats/assessment/", {**PERIOD, "scheme": scheme.pk}).status_code == 200
     leader.post("/stats/assessment/", {**PERIOD, "scheme": scheme.pk})
     published = PublishedAssessment.objects.get()
-    street = client_for(city["street"])
+    street = login_client(city["street"])
     assert street.get(f"/stats/assessment/published/{published.pk}/").status_code == 404  # district-wide
-    assert client_for(city["grid"]).get("/stats/assessment/").status_code == 403
+    assert login_client(city["grid"]).get("/stats/assessment/").status_code == 403
     export = leader.get("/stats/export/assessment.xlsx", {**PERIOD, "scheme": scheme.pk})
     assert export.status_code == 200
     assert load_workbook(BytesIO(export.content)).active["B2"].value == "单位"

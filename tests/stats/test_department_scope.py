@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from civicgrid.accounts import services as account_services
@@ -16,18 +15,13 @@ from civicgrid.accounts.models import User
 from civicgrid.demo.build import DEMO_PASSWORD
 from civicgrid.demo.cases import build_cases
 from civicgrid.stats import rollups
+from tests.accounts.conftest import login_client
 from tests.cases.flows import dept
 
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.make_aware(dt.datetime(2026, 6, 15, 10, 0))
 YEAR = {"period": "year", "date": "2026-03-01"}
-
-
-def _client(user: User) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _director(org_code: str) -> User:
@@ -49,11 +43,11 @@ def test_a_department_sees_its_own_kpis_and_lists(cast) -> None:  # type: ignore
     build_cases(300, seed=3, now=NOW)
     rollups.rebuild()
     chengguan = dept("chengguan")
-    director = _client(_director("chengguan"))
+    director = login_client(_director("chengguan"))
     own = _kpis(director.get("/api/v1/stats/summary/", YEAR))
-    as_leader = _kpis(_client(cast["leader"]).get("/api/v1/stats/summary/",
+    as_leader = _kpis(login_client(cast["leader"]).get("/api/v1/stats/summary/",
                                                   {**YEAR, "department": chengguan.pk}))
-    everyone = _kpis(_client(cast["leader"]).get("/api/v1/stats/summary/", YEAR))
+    everyone = _kpis(login_client(cast["leader"]).get("/api/v1/stats/summary/", YEAR))
     assert own == as_leader
     assert 0 < own["received"] < everyone["received"]
     listed = director.get("/api/v1/stats/cases/", {**YEAR, "measure": "closed"}).json()
@@ -66,4 +60,4 @@ def test_a_department_sees_its_own_kpis_and_lists(cast) -> None:  # type: ignore
         "department_not_found"
     assert director.get("/stats/", {**YEAR, "department": other.pk}).status_code == 404
     # a department handler without dashboard.view still gets 403
-    assert _client(cast["dept"]).get("/stats/").status_code == 403
+    assert login_client(cast["dept"]).get("/stats/").status_code == 403

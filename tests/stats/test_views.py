@@ -7,7 +7,6 @@ import re
 from io import BytesIO
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -16,6 +15,7 @@ from civicgrid.core.models import AuditEntry
 from civicgrid.core.personal import lookup_hash, seal
 from civicgrid.demo.cases import build_cases
 from civicgrid.stats import rollups
+from tests.accounts.conftest import login_client
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +33,6 @@ def city(cast):  # type: ignore[no-untyped-def]
     return cast
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-    c = Client()
-    c.force_login(user)
-    return c
-
-
 def _number(html: str, testid: str) -> int:
     block = re.search(rf'data-testid="{testid}".*?<b[^>]*>([\d,]+)</b>', html, re.S)
     assert block, testid
@@ -46,7 +40,7 @@ def _number(html: str, testid: str) -> int:
 
 
 def test_the_centre_shows_numbers_that_match_their_lists(city) -> None:  # type: ignore[no-untyped-def]
-    c = client_for(city["leader"])
+    c = login_client(city["leader"])
     page = c.get("/stats/", YEAR)
     assert page.status_code == 200
     html = page.content.decode()
@@ -71,19 +65,19 @@ def test_the_centre_shows_numbers_that_match_their_lists(city) -> None:  # type:
 
 
 def test_scope_permission_and_bad_input(city) -> None:  # type: ignore[no-untyped-def]
-    street = client_for(city["street"])
+    street = login_client(city["street"])
     assert street.get("/stats/", {"area": "640202001"}).status_code == 200
     assert street.get("/stats/", {"area": "640202002"}).status_code == 404  # not his township
     assert street.get("/api/v1/stats/summary/", {"area": "640202002"}).json()["code"] == "area_not_found"
-    assert client_for(city["grid"]).get("/stats/").status_code == 403
-    bad = client_for(city["leader"]).get("/api/v1/stats/summary/", {"period": "custom", "start": "2026-05-01"})
+    assert login_client(city["grid"]).get("/stats/").status_code == 403
+    bad = login_client(city["leader"]).get("/api/v1/stats/summary/", {"period": "custom", "start": "2026-05-01"})
     assert bad.status_code == 400 and set(bad.json()) == {"code", "message", "fields"}
-    page = client_for(city["leader"]).get("/stats/", {"period": "decade"})
+    page = login_client(city["leader"]).get("/stats/", {"period": "decade"})
     assert page.status_code == 400 and "统计周期" in page.content.decode()
 
 
 def test_api_summary_breakdown_and_drilldown_agree(city) -> None:  # type: ignore[no-untyped-def]
-    c = client_for(city["leader"])
+    c = login_client(city["leader"])
     summary = c.get("/api/v1/stats/summary/", YEAR).json()
     kpi = {k["code"]: k for k in summary["kpis"]}
     assert {"received", "closure_rate", "on_time_rate", "satisfaction_rate", "handle_hours"} <= set(kpi)
@@ -102,7 +96,7 @@ def test_api_summary_breakdown_and_drilldown_agree(city) -> None:  # type: ignor
 
 
 def test_exports_are_chinese_masked_limited_and_audited(city, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    c = client_for(city["leader"])
+    c = login_client(city["leader"])
     monkeypatch.setenv("CIVICGRID_EXPORT_AUDIT_ROWS", "5")
     before = AuditEntry.objects.filter(action="stats.export").count()
     response = c.get("/stats/export/cases.xlsx", {**YEAR, "period": "custom", "start": "2024-01-01",
