@@ -43,6 +43,7 @@ from civicgrid.cases.imports.loader import (
     collector_paused,
     indexes_rebuilt,
     large_cache,
+    rollback_journal,
 )
 from civicgrid.cases.models import CaseEvent
 from civicgrid.core.idruns import missing_runs
@@ -188,8 +189,10 @@ class RebuildReport:
 
 
 def rebuild(*, chunk: int = 100_000) -> RebuildReport:
-    """Recompute every fact and every rollup row (one transaction; see the module text)."""
-    with write_transaction():
+    """Recompute every fact and every rollup row (one transaction; see the module text). On
+    SQLite under a rollback journal (``loader.rollback_journal``, as the scale load): in WAL
+    mode a transaction of tens of millions of rows grows the log by gigabytes."""
+    with rollback_journal(), write_transaction():
         state = FoldState.objects.select_for_update().filter(name=STATE_NAME).first() or _state()
         watermark = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         # an event below the watermark may still be uncommitted (PostgreSQL): the next pass

@@ -59,6 +59,20 @@ def failing(cursor, tables, rows):
             os._exit(3)  # the process dies with the load's transaction open
         raise RuntimeError("injected")
 
+if step == "rebuild":  # civicgrid rollups rebuild: its one transaction under a journal too
+    from civicgrid.stats import rollups
+    from civicgrid.stats.models import Rollup
+    rollup_store = rollups._store
+
+    def noted(table, rows):
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            modes.append(cursor.fetchone()[0])
+        return rollup_store(table, rows)
+    rollups._store = noted
+    rollups.rebuild()
+    print(json.dumps({**state(), "rollups": Rollup.objects.count(), "modes": sorted(set(modes))}))
+    sys.exit(0)
 scale._store = failing if step in ("fail", "die") else scale._store
 if step == "load":
     def watched(cursor, tables, rows):
@@ -129,3 +143,10 @@ def test_a_load_whose_process_dies_is_rolled_back_at_the_next_open(file_db) -> N
     assert after["cases"] == before["cases"] + 400 and after["indexes"] == before["indexes"]
     assert after["mode"] == "wal" and after["modes"] == ["delete"] and after["error"] is None
     assert not Path(f"{db}-journal").exists()
+
+
+def test_the_rollups_rebuild_runs_under_a_journal_and_leaves_wal(file_db) -> None:  # type: ignore[no-untyped-def]
+    env, db, before = file_db
+    after = _state(_child("rebuild", env))
+    assert after["modes"] == ["delete"] and after["mode"] == "wal" and after["rollups"]
+    assert after["cases"] == before["cases"] and not Path(f"{db}-journal").exists()
