@@ -59,6 +59,17 @@ def failing(cursor, tables, rows):
             os._exit(3)  # the process dies with the load's transaction open
         raise RuntimeError("injected")
 
+if step == "busy":  # another connection has the file open (a running server): WAL kept, no wait
+    import sqlite3, time
+    from civicgrid.cases.imports.loader import rollback_journal
+    other = sqlite3.connect(connection.settings_dict["NAME"])
+    other.execute("BEGIN")
+    other.execute("SELECT count(*) FROM cases_case").fetchone()
+    started = time.monotonic()
+    with rollback_journal() as switched:
+        waited = time.monotonic() - started
+        print(json.dumps({**state(), "switched": switched, "waited_under_5s": waited < 5}))
+    sys.exit(0)
 if step == "rebuild":  # civicgrid rollups rebuild: its one transaction under a journal too
     from civicgrid.stats import rollups
     from civicgrid.stats.models import Rollup
@@ -150,3 +161,9 @@ def test_the_rollups_rebuild_runs_under_a_journal_and_leaves_wal(file_db) -> Non
     after = _state(_child("rebuild", env))
     assert after["modes"] == ["delete"] and after["mode"] == "wal" and after["rollups"]
     assert after["cases"] == before["cases"] and not Path(f"{db}-journal").exists()
+
+
+def test_with_another_connection_open_the_load_keeps_wal_without_waiting(file_db) -> None:  # type: ignore[no-untyped-def]
+    env, _db, _before = file_db
+    after = _state(_child("busy", env))
+    assert after["switched"] is False and after["mode"] == "wal" and after["waited_under_5s"]

@@ -33,7 +33,7 @@ from itertools import chain, islice
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import OperationalError, connection, models
 from psycopg import errors as pg_errors
 from psycopg.types.json import Jsonb
 
@@ -377,8 +377,16 @@ def rollback_journal() -> Iterator[bool]:
         if str(cursor.fetchone()[0]).lower() != "wal":
             switched = False
         else:
-            cursor.execute("PRAGMA journal_mode = DELETE")
-            switched = str(cursor.fetchone()[0]).lower() == "delete"
+            cursor.execute("PRAGMA busy_timeout")
+            busy = int(cursor.fetchone()[0])
+            cursor.execute("PRAGMA busy_timeout = 0")  # another connection open: WAL at once
+            try:
+                cursor.execute("PRAGMA journal_mode = DELETE")
+                switched = str(cursor.fetchone()[0]).lower() == "delete"
+            except OperationalError:  # "database is locked": a server or reader has it open
+                switched = False
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout = {busy}")
         cursor.execute("PRAGMA synchronous")
         synchronous = int(cursor.fetchone()[0])
         if switched:  # NORMAL is safe with WAL only; FULL costs a few syncs of the journal
