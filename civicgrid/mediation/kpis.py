@@ -31,7 +31,7 @@ from civicgrid.core.errors import ValidationFailed
 from civicgrid.mediation.facts import AREA_LEVELS
 from civicgrid.mediation.models import LEVEL_ORDER, DisputeRollup, DisputeType, Level
 from civicgrid.mediation.rollup_models import MEASURES
-from civicgrid.stats.periods import Period, grains
+from civicgrid.stats.periods import Period, grains_sql
 from civicgrid.stats.selectors import _narrow as narrow_to_area
 
 VIEW = "mediation.view"
@@ -155,11 +155,9 @@ def rollup_where(dq: DisputeQuery, *, group_area: int | None = None) -> tuple[st
     if dq.period is None:
         where.append("grain = 'y'")
     else:
-        spans = grains(dq.period)
-        where.append("(" + (" OR ".join("(grain = %s AND period >= %s AND period <= %s)" for _ in spans)
-                            or "1 = 0") + ")")
-        for grain, low, high in spans:
-            params += [grain, low.isoformat(), high.isoformat()]
+        sql, more = grains_sql(dq.period)
+        where.append(sql)
+        params += more
     for column, value in (("level", dq.level), ("dispute_type", dq.dispute_type)):
         if value:
             where.append(f"{column} = %s")

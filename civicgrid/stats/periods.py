@@ -114,3 +114,12 @@ def grains(period: Period, *, years: bool = True) -> list[tuple[str, dt.date, dt
         out.append(("m", months[0], months[1]))
     out += [("d", low, high) for low, high in days]
     return out
+
+
+def grains_sql(period: Period, *, years: bool = True) -> tuple[str, list[str]]:
+    """``grains`` as an SQL condition on a rollup table's ``grain`` and ``period`` columns
+    (``period`` as ISO text, which both databases compare with their dates), with its
+    parameters."""
+    spans = grains(period, years=years)
+    sql = " OR ".join("(grain = %s AND period >= %s AND period <= %s)" for _ in spans) or "1 = 0"
+    return f"({sql})", [v for grain, low, high in spans for v in (grain, low.isoformat(), high.isoformat())]

@@ -23,7 +23,7 @@ from civicgrid.cases.models import Category, Channel
 from civicgrid.core.errors import NotFound, PermissionDenied, ValidationFailed
 from civicgrid.stats import cuts, kpis
 from civicgrid.stats.models import MEASURES
-from civicgrid.stats.periods import KINDS, Period, grains, period_of
+from civicgrid.stats.periods import KINDS, Period, grains_sql, period_of
 
 PERMISSION = "dashboard.view"
 DIM_FILTERS = {"category": "category_id", "channel": "channel", "department": "department_id"}
@@ -231,11 +231,9 @@ def rollup_read(q: KpiQuery, *, grain: str | None = None, group_area: int | None
         where.append("grain = 'd' AND period >= %s AND period <= %s")
         params += [q.period.start.isoformat(), q.period.end.isoformat()]
     else:
-        spans = grains(q.period, years=years)
-        where.append("(" + (" OR ".join("(grain = %s AND period >= %s AND period <= %s)" for _ in spans)
-                            or "1 = 0") + ")")
-        for span_grain, low, high in spans:
-            params += [span_grain, low.isoformat(), high.isoformat()]
+        sql, more = grains_sql(q.period, years=years)
+        where.append(sql)
+        params += more
     key = f"SUBSTR(area, 1, {int(group_area)})" if group_area else group_dim
     return RollupRead(" AND ".join(where), tuple(params), key)
 
