@@ -110,6 +110,26 @@ def _cluster_cpu(cluster: dict[str, str]) -> float:
     return _cpu_seconds([postmaster, *_children(postmaster)])
 
 
+def _activity() -> dict[str, float]:
+    """The cluster's WAL, checkpoint and autovacuum counters, and the machine's CPU ticks:
+    read before and after the import, their difference says what else ran in it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal")
+        records, fpi, wal = cursor.fetchone()
+        cursor.execute("SELECT checkpoints_timed + checkpoints_req, buffers_backend FROM pg_stat_bgwriter")
+        checkpoints, backend_writes = cursor.fetchone()
+        cursor.execute("SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) "
+                       "FROM pg_stat_user_tables")
+        autovacuums = cursor.fetchone()[0]
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(x) for x in fields]
+    return {"wal_records": records, "wal_fpi": fpi, "wal_bytes": float(wal), "checkpoints": checkpoints,
+            "backend_writes": backend_writes, "autovacuums": float(autovacuums),
+            "steal": ticks[7], "cpu_all": sum(ticks[:8]), "idle": ticks[3] + ticks[4]}
+
+
 def _same_shape(cursor: Any, table: str, copy: str, renames: dict[str, str]) -> None:
     """``copy``: ``table``'s columns, defaults, indexes and foreign keys (``renames``: what
     a key that points at one of the originals points at instead)."""
@@ -263,10 +283,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                            "FROM generate_series(1, %s)", [args.rows * 5 // 2])
             cursor.execute("DROP TABLE bench_wal_warmup")
             cursor.execute("CHECKPOINT")
+        before = _activity()
         server, client = _cluster_cpu(cluster), time.process_time()
         with path.open("rb") as fh:
             first = import_cases(actor=actor, file=fh, name=path.name, mapping=Mapping())
         server, client = _cluster_cpu(cluster) - server, time.process_time() - client
+        after = _activity()
+        activity = {k: after[k] - before[k] for k in after}
         with path.open("rb") as fh:
             again = import_cases(actor=actor, file=fh, name=path.name, mapping=Mapping())
         with connection.cursor() as cursor:  # not during the raw COPYs: autovacuum of the import
@@ -288,7 +311,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from civicgrid.cases.imports import service
 
         fair["chunk"], fair["first_chunk"] = service.CHUNK, service.FIRST_CHUNK
-        return {**fair, "server_us": server / first.created * 1e6,
+        return {**fair, "activity": activity, "server_us": server / first.created * 1e6,
                 "client_us": client / first.created * 1e6,
             "rows": args.rows, "raw_rate": raw_rows / raw_seconds, "raw_seconds": raw_seconds,
             "rate": first.created / first.seconds, "seconds": first.seconds,
@@ -385,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args)
     text = report(result, args, "python benchmarks/import_bench.py")
     print(text)
+    print(result["activity"], result["client_us"], result["server_us"], result["rate"])
     if not args.no_write:
         write_section("import", text)
     return 0

@@ -272,13 +272,18 @@ class CaseEvent(AppendOnly):
 
     append_only_name = "流转记录"
 
+    # The timeline is read by case (``case``), by id (the KPI fold, the webhook outbox) and from
+    # a time on (``at``); nothing reads it by actor, organisation or action, so those have no
+    # index: every workflow action and every imported case would write three index entries for
+    # nobody (accounts and organisations are deactivated, never deleted, so no key check scans
+    # the timeline for them either).
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+                              on_delete=models.PROTECT, related_name="+", db_index=False)
     actor_name = models.CharField("操作人", max_length=64, blank=True)
     actor_org = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+                                  related_name="+", db_index=False)
     action = models.CharField("动作", max_length=24)
     from_state = models.CharField("原状态", max_length=12, blank=True)
     to_state = models.CharField("新状态", max_length=12, blank=True)
@@ -287,7 +292,6 @@ class CaseEvent(AppendOnly):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["action"], name="caseevent_action")]  # no LIKE twin
         verbose_name = "流转记录"
         verbose_name_plural = "流转记录"
 

@@ -141,3 +141,31 @@ def test_bulk_key_checks_refuse_a_missing_key_and_accept_the_batch_own_rows(cast
         cursor.execute("SHOW session_replication_role")
         assert cursor.fetchone()[0] == "origin"  # per-row checks are back for what follows
     assert CaseEvent.objects.get(case_id=missing).action == "import"
+
+
+@postgresql_only
+def test_the_work_order_lookup_reads_the_index_on_a_table_the_planner_thinks_small(cast) -> None:
+    """The test table is tiny, so the planner's own choice would be a scan of the whole table:
+    the lookup reads the source_ref index all the same, and leaves the setting as it was, both
+    inside a caller's transaction and on its own (autocommit)."""
+    _import([f"L{i}" for i in range(30)], cast["center"])
+
+    def scans() -> tuple[int, int]:
+        with connection.cursor() as cursor:  # this transaction's counts, not yet reported
+            cursor.execute("SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables "
+                           "WHERE relid = 'cases_case'::regclass")
+            return cursor.fetchone()
+
+    def seqscan() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        before = scans()
+        found = service._existing(SOURCE, ["L3", "L7", "missing"])
+        after = scans()
+        assert seqscan() == "on"
+    assert sorted(found) == ["L3", "L7"]
+    assert after[0] == before[0] and after[1] > before[1]  # no table scan; index scans
+    assert sorted(service._existing(SOURCE, ["L9"])) == ["L9"] and seqscan() == "on"
