@@ -169,3 +169,24 @@ def test_the_work_order_lookup_reads_the_index_on_a_table_the_planner_thinks_sma
     assert sorted(found) == ["L3", "L7"]
     assert after[0] == before[0] and after[1] > before[1]  # no table scan; index scans
     assert sorted(service._existing(SOURCE, ["L9"])) == ["L9"] and seqscan() == "on"
+
+
+def test_a_case_code_taken_meanwhile_is_retried_with_new_codes(cast, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """Case codes are random: one another case holds already fails the chunk's unique index,
+    and the chunk is stored again with fresh codes (PostgreSQL: the COPY data made ahead by the
+    preparing thread is made again from the renewed rows)."""
+    assert _import(["C1"], cast["center"]).created == 1
+    taken = Case.objects.get(channel_detail=SOURCE, source_ref="C1").code
+    real, calls = service.new_codes, []
+
+    def codes(count: int) -> list[str]:
+        calls.append(count)
+        return [taken] * count if len(calls) == 1 else real(count)
+
+    monkeypatch.setattr(service, "new_codes", codes)
+    result = _import(["C2", "C3"], cast["center"])
+    assert (result.created, len(result.rejected), len(calls)) == (2, 0, 2)
+    stored = dict(Case.objects.filter(channel_detail=SOURCE).values_list("source_ref", "code"))
+    assert len(set(stored.values())) == 3 and stored["C1"] == taken
+    assert _stored() == {"C1": 1, "C2": 1, "C3": 1}
