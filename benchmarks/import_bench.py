@@ -115,23 +115,20 @@ def _cluster_cpu(cluster: dict[str, str]) -> float:
 
 
 def _activity() -> dict[str, float]:
-    """The cluster's WAL, checkpoint and autovacuum counters, and the machine's CPU ticks:
+    """The cluster's WAL and checkpoint counters and the machine's CPU seconds (busy, all):
     read before and after the import, their difference says what else ran in it."""
     from django.db import connection
 
+    from benchmarks.intake_bench import _machine_busy
+
     with connection.cursor() as cursor:
-        cursor.execute("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal")
-        records, fpi, wal = cursor.fetchone()
-        cursor.execute("SELECT checkpoints_timed + checkpoints_req, buffers_backend FROM pg_stat_bgwriter")
-        checkpoints, backend_writes = cursor.fetchone()
-        cursor.execute("SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) "
-                       "FROM pg_stat_user_tables")
-        autovacuums = cursor.fetchone()[0]
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    ticks = [int(x) for x in fields]
-    return {"wal_records": records, "wal_fpi": fpi, "wal_bytes": float(wal), "checkpoints": checkpoints,
-            "backend_writes": backend_writes, "autovacuums": float(autovacuums),
-            "steal": ticks[7], "cpu_all": sum(ticks[:8]), "idle": ticks[3] + ticks[4]}
+        cursor.execute("SELECT wal_fpi, wal_bytes FROM pg_stat_wal")
+        fpi, wal = cursor.fetchone()
+        cursor.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
+        checkpoints = cursor.fetchone()[0]
+    busy, total = _machine_busy()
+    return {"wal_fpi": fpi, "wal_bytes": float(wal), "checkpoints": checkpoints,
+            "busy": busy, "total": total}
 
 
 def _same_shape(cursor: Any, table: str, copy: str, renames: dict[str, str]) -> None:
@@ -315,8 +312,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from civicgrid.cases.imports import service
 
         fair["chunk"], fair["first_chunk"] = service.CHUNK, service.FIRST_CHUNK
-        fair.update(idle=activity["idle"] / activity["cpu_all"], steal=activity["steal"] / activity["cpu_all"],
-                    wal_per_case=activity["wal_bytes"] / first.created,
+        fair.update(idle=1 - activity["busy"] / activity["total"], wal_per_case=activity["wal_bytes"] / first.created,
                     fpi=activity["wal_fpi"], checkpoints=activity["checkpoints"],
                     at=time.strftime("%H:%M", time.gmtime()), load=os.getloadavg()[0])
         return {**fair, "server_us": server / first.created * 1e6,

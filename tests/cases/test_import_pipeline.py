@@ -174,8 +174,7 @@ def test_the_work_order_lookup_reads_the_index_on_a_table_the_planner_thinks_sma
 def test_a_case_code_taken_meanwhile_is_retried_with_new_codes(cast, monkeypatch: pytest.MonkeyPatch
                                                                ) -> None:
     """Case codes are random: one another case holds already fails the chunk's unique index,
-    and the chunk is stored again with fresh codes (PostgreSQL: the COPY data made ahead by the
-    preparing thread is made again from the renewed rows)."""
+    and the chunk is stored again with fresh codes."""
     assert _import(["C1"], cast["center"]).created == 1
     taken = Case.objects.get(channel_detail=SOURCE, source_ref="C1").code
     real, calls = service.new_codes, []
