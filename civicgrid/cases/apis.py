@@ -103,7 +103,8 @@ def filter_cases(qs: QuerySet[Case], params: Any) -> QuerySet[Case]:
     if area := params.get("area"):
         qs = qs.filter(area_code__startswith=area)
     if grid := params.get("grid"):
-        qs = qs.filter(grid__code=grid)
+        # a case in a grid carries the grid's code (any version of it) as its area code
+        qs = qs.filter(area_code=grid, grid__isnull=False)
     if department := params.get("department"):
         if not department.isdigit():
             raise ValidationFailed("部门 id 无效。", code="invalid_department", fields={"department": ["整数"]})

@@ -110,8 +110,10 @@ class Case(models.Model):
     address = models.CharField("地址", max_length=200, blank=True)
     lng = models.FloatField("经度(WGS-84)", null=True, blank=True)
     lat = models.FloatField("纬度(WGS-84)", null=True, blank=True)
+    # no index of its own: a case in a grid has that grid's code as ``area_code`` (indexed), and
+    # cases are found by grid through it; grids are versioned, never deleted (no key check)
     grid = models.ForeignKey(Grid, verbose_name="网格(当时版本)", null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="cases")
+                             on_delete=models.PROTECT, related_name="cases", db_index=False)
     # The most specific known code: the grid's 15 digits, else the village/township code.
     # Scope is a prefix match on it (docs/adr/0001).
     area_code = models.CharField("区划/网格编码", max_length=15, db_index=True)
@@ -136,7 +138,7 @@ class Case(models.Model):
     registered_at = models.DateTimeField("立案时间", null=True, blank=True)
     dispatched_at = models.DateTimeField("派遣时间", null=True, blank=True)
     handled_at = models.DateTimeField("处置时间", null=True, blank=True)
-    closed_at = models.DateTimeField("结案时间", null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)  # case_closed_at
     stage_started_at = models.DateTimeField("本环节开始")
     due_at = models.DateTimeField("本环节时限", null=True, blank=True, db_index=True)
     handle_due_at = models.DateTimeField("处置时限", null=True, blank=True)
@@ -172,6 +174,10 @@ class Case(models.Model):
                          condition=models.Q(reporter__isnull=False)),
             models.Index(fields=["merged_into"], name="case_merged_into",
                          condition=models.Q(merged_into__isnull=False)),
+            # only closed cases have a closing time, and every query on it is for closed cases
+            # (a range, or the closed list's order with ``closed_at__isnull=False``)
+            models.Index(fields=["closed_at"], name="case_closed_at",
+                         condition=models.Q(closed_at__isnull=False)),
             models.Index(fields=["reporter_phone_hash"], name="case_reporter_phone_hash",
                          condition=~models.Q(reporter_phone_hash="")),
         ]
@@ -272,13 +278,13 @@ class CaseEvent(AppendOnly):
 
     append_only_name = "流转记录"
 
-    # The timeline is read by case (``case``), by id (the KPI fold, the webhook outbox) and from
-    # a time on (``at``); nothing reads it by actor, organisation or action, so those have no
-    # index: every workflow action and every imported case would write three index entries for
-    # nobody (accounts and organisations are deactivated, never deleted, so no key check scans
-    # the timeline for them either).
+    # The timeline is read by case (``case``) and by id (the KPI fold, the webhook outbox);
+    # nothing reads it by time, actor, organisation or action, so those have no index: every
+    # workflow action and every imported case would write index entries for nobody (accounts
+    # and organisations are deactivated, never deleted, so no key check scans the timeline for
+    # them either; the one query by time, in the rare full KPI rebuild, reads the table).
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField("时间", db_index=True)
+    at = models.DateTimeField("时间")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+", db_index=False)
     actor_name = models.CharField("操作人", max_length=64, blank=True)

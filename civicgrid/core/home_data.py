@@ -105,8 +105,8 @@ def _case_query(user: User, role: str, key: str) -> tuple[QuerySet[Case], str]:
     if key == "my_reports":
         return visible.filter(reporter=user).order_by("-created_at"), reverse("cases:mine")
     if key == "to_rate":
-        return (visible.filter(reporter=user, state=State.CLOSED, satisfaction__isnull=True)
-                .order_by("-closed_at"), reverse("cases:mine") + "?tab=to_rate")
+        return (visible.filter(reporter=user, state=State.CLOSED, satisfaction__isnull=True,
+                               closed_at__isnull=False).order_by("-closed_at"), reverse("cases:mine") + "?tab=to_rate")
     if key == "to_verify":
         scope = scope_for(user, "cases.verify")
         return (visible.filter(scope.code_q("area_code"), state=State.HANDLED).order_by("due_at"),
@@ -116,8 +116,8 @@ def _case_query(user: User, role: str, key: str) -> tuple[QuerySet[Case], str]:
         return (visible.filter(reporter=user, channel=Channel.HOTLINE, created_at__gte=today)
                 .order_by("-created_at"), reverse("cases:hotline"))
     # callbacks: closed hotline cases not yet called back
-    return (visible.filter(channel=Channel.HOTLINE, state=State.CLOSED, satisfaction__isnull=True)
-            .order_by("closed_at"), reverse("cases:list") + f"?tab={State.CLOSED}")
+    return (visible.filter(channel=Channel.HOTLINE, state=State.CLOSED, satisfaction__isnull=True,
+                           closed_at__isnull=False).order_by("closed_at"), reverse("cases:list") + f"?tab={State.CLOSED}")
 
 
 def case_rows(user: User, role: str, key: str) -> list[dict[str, Any]]:

@@ -150,6 +150,11 @@ def test_list_filters_and_ordering(cast) -> None:  # type: ignore[no-untyped-def
     assert set(ids(channel="hotline")) & mine == {c.pk}
     assert set(ids(area="640202002")) & mine == {c.pk}
     assert set(ids(grid=a.grid.code)) & mine == {a.pk, b.pk}
+    village = report_case(actor=cast["hotline"], report=Report(  # placed in a village, no grid
+        channel="hotline", title="D", description="描述", category="shirong-laji",
+        area_code="640202001001"))
+    assert village.grid_id is None and village.area_code == "640202001001"
+    assert village.pk not in ids(grid="640202001001")  # a village's code names no grid
     lead = a.assignments.get().department_id
     assert ids(department=lead) == [a.pk]
     assert set(ids(overdue="true")) & mine == {b.pk}

@@ -64,7 +64,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         qs = overdue.order_by("due_at")
     elif active in State.values:
         qs = visible.filter(state=active)
-        qs = qs.order_by("due_at", "id") if active in OPEN_STATES else qs.order_by("-closed_at", "-id")
+        # a closed case has its closing time: the condition lets the partial index give the order
+        qs = (qs.order_by("due_at", "id") if active in OPEN_STATES
+              else qs.filter(closed_at__isnull=False).order_by("-closed_at", "-id"))
     else:
         qs = visible
     q = request.GET.get("q", "").strip()
