@@ -58,3 +58,41 @@ def write_section(name: str, body: str, report: Path = REPORT) -> None:
         text = text.rstrip() + "\n\n" + block + "\n"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def speed_probe() -> dict[str, float]:
+    """How fast this process finds the machine right now, for reading a run's figures: the CPU
+    µs of one step of a fixed pure-Python loop (strings, tuples, a dict: the kind of work an
+    import's cleaning does; best of three), and of a first touch of a fresh memory page (a page
+    fault, its zeroing, and on a virtual machine whatever the host does to back it) against a
+    second touch of the same page. On a shared virtual machine both vary from minute to minute
+    and from one process to the next, and so does every figure measured beside them."""
+    import mmap
+    import time
+
+    def loop() -> float:
+        found: dict[str, tuple[str, int, str, str]] = {}
+        started = time.process_time()
+        for i in range(100_000):
+            text = f"SZ{i:09d}"
+            found[text] = (text.strip(), i * 2, text[:4], str(i))
+            if len(found) > 50_000:
+                found.clear()
+        return (time.process_time() - started) / 100_000 * 1e6
+
+    size, page = 64 << 20, mmap.PAGESIZE
+    area = mmap.mmap(-1, size)
+    try:
+        started = time.process_time()
+        for offset in range(0, size, page):
+            area[offset] = 1
+        fresh = time.process_time() - started
+        started = time.process_time()
+        for offset in range(0, size, page):
+            area[offset] = 2
+        again = time.process_time() - started
+    finally:
+        area.close()
+    pages = size // page
+    return {"loop_us": min(loop() for _ in range(3)), "fresh_page_us": fresh / pages * 1e6,
+            "touched_page_us": again / pages * 1e6}
