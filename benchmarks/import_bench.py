@@ -44,7 +44,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import pgcluster  # noqa: E402
-from benchmarks.machine import describe, speed_probe, write_section  # noqa: E402
+from benchmarks.machine import describe, machine_busy, speed_probe, write_section  # noqa: E402
 
 BIN = Path(sys.executable).parent
 HEADERS = ["工单编号", "来电时间", "标题", "诉求内容", "问题分类", "被反映区/街道", "地址",
@@ -119,14 +119,13 @@ def _activity() -> dict[str, float]:
     read before and after the import, their difference says what else ran in it."""
     from django.db import connection
 
-    from benchmarks.intake_bench import _machine_busy
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT wal_fpi, wal_bytes FROM pg_stat_wal")
         fpi, wal = cursor.fetchone()
         cursor.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
         checkpoints = cursor.fetchone()[0]
-    busy, total = _machine_busy()
+    busy, total = machine_busy()
     return {"wal_fpi": fpi, "wal_bytes": float(wal), "checkpoints": checkpoints,
             "busy": busy, "total": total}
 

@@ -41,7 +41,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import pgcluster  # noqa: E402
-from benchmarks.machine import describe, write_section  # noqa: E402
+from benchmarks.machine import describe, machine_busy, write_section  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CATEGORIES = ["shirong-laji", "sheshi-ludeng", "jiemian-zhandao", "shengtai-zaosheng"]
@@ -262,14 +262,6 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _machine_busy() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
-    tick = os.sysconf("SC_CLK_TCK")
-    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values) - idle) / tick, sum(values) / tick
-
-
 def _drive(ports: list[int], token: str, points: list[tuple[float, float]], clients: int,
            seconds: float, max_requests: int, watch: dict[str, list[int]] | None = None,
            ) -> dict[str, Any]:
@@ -282,7 +274,7 @@ def _drive(ports: list[int], token: str, points: list[tuple[float, float]], clie
                for c in range(clients)]
     watch = watch or {}
     before = {name: _cpu_seconds(pids) for name, pids in watch.items()}
-    machine_before = _machine_busy()
+    machine_before = machine_busy()
     client_cpu = time.process_time()
     started = time.perf_counter()
     for w in workers:
@@ -291,7 +283,7 @@ def _drive(ports: list[int], token: str, points: list[tuple[float, float]], clie
         w.join()
     wall = time.perf_counter() - started
     client_cpu = time.process_time() - client_cpu
-    machine_after = _machine_busy()
+    machine_after = machine_busy()
     latencies = sorted(x for w in workers for x in w.latencies)
     errors: dict[int, int] = {}
     for w in workers:

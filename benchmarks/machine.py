@@ -60,6 +60,14 @@ def write_section(name: str, body: str, report: Path = REPORT) -> None:
     report.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
 def speed_probe() -> dict[str, float]:
     """How fast this process finds the machine right now, for reading a run's figures: the CPU
     µs of one step of a fixed pure-Python loop (strings, tuples, a dict: the kind of work an
@@ -82,17 +90,16 @@ def speed_probe() -> dict[str, float]:
 
     size, page = 64 << 20, mmap.PAGESIZE
     area = mmap.mmap(-1, size)
+
+    def touch(value: int) -> float:
+        """CPU µs per page of writing one byte into every page of ``area``."""
+        started = time.process_time()
+        for offset in range(0, size, page):
+            area[offset] = value
+        return (time.process_time() - started) / (size // page) * 1e6
+
     try:
-        started = time.process_time()
-        for offset in range(0, size, page):
-            area[offset] = 1
-        fresh = time.process_time() - started
-        started = time.process_time()
-        for offset in range(0, size, page):
-            area[offset] = 2
-        again = time.process_time() - started
+        fresh, again = touch(1), touch(2)
     finally:
         area.close()
-    pages = size // page
-    return {"loop_us": min(loop() for _ in range(3)), "fresh_page_us": fresh / pages * 1e6,
-            "touched_page_us": again / pages * 1e6}
+    return {"loop_us": min(loop() for _ in range(3)), "fresh_page_us": fresh, "touched_page_us": again}
