@@ -24,6 +24,9 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Asia/Shanghai as a fixed offset: the same instants for times from 1992 on (its last summer
+# time ended in September 1991)
+UTC8 = dt.timezone(dt.timedelta(hours=8), "CST")
 MAX_TEXT = 200  # longer input is no value of these kinds: refuse before any regex runs
 
 

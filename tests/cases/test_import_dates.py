@@ -55,7 +55,9 @@ _values = (st.builds(lambda d, c, sep: f"{d}{sep}{c}", _days, _clocks, st.sample
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_values, min_size=1, max_size=6))
 @example(["2020/1/6 12:09:38", "2020/1/6 12:09:38", "2020-01-06", "2020/2/30 10:00:00",
-          "2020/1/6 24:00:00", "2020/1/6 12:09", "2020/1/6 ", "2020/1/6 12:09:38 ", "2020/13/1"])
+          "2020/1/6 24:00:00", "2020/1/6 12:09", "2020/1/6 ", "2020/1/6 12:09:38 ", "2020/13/1",
+          # Shanghai's summer time (UTC+9, 1986-1991): the cached path reads 1992 on only
+          "1988/6/1 12:00:00", "1991/7/1", "1991/12/31 23:59:59", "1992/1/1 0:00:00"])
 def test_cached_times_answer_as_the_parser(values: list[str]) -> None:
     cleaner = _cleaner()
     for value in values * 2:  # the second time from the caches

@@ -82,9 +82,13 @@ class Cleaner:
         self._has_lng_lat = "lng" in self.columns or "lat" in self.columns
         self._categories: dict[str, Category | None] = {}
         self._places: dict[tuple[str, str], str] = {}
-        self._days: dict[str, tuple[int, ...]] = {}  # _cached_when: () for no day of that form
-        self._clocks: dict[str, tuple[int, ...]] = {}
-        self._latest = now + dt.timedelta(days=1)  # a later reported_at is in the future
+        # _cached_when: a day's midnight (None: not a day of that form, or before 1992) and a
+        # clock's time since midnight (None: not a clock of that form)
+        self._days: dict[str, dt.datetime | None] = {}
+        self._clocks: dict[str, dt.timedelta | None] = {}
+        # a later reported_at is in the future; in UTC+8 as _cached_when's times, which compare
+        # with it field by field (times in two time zones compare through their UTC offsets)
+        self._latest = (now + dt.timedelta(days=1)).astimezone(parsers.UTC8)
 
     # --- reference data ----------------------------------------------------------------------
 
@@ -224,25 +228,23 @@ class Cleaner:
 
     def _cached_when(self, value: str) -> dt.datetime | None:
         """``2020/1/6 12:09:38`` or ``2020-01-06``, with the day and the clock each parsed once
-        per import (an export repeats them over and over); None: ask the regular path."""
+        per import (an export repeats them over and over); None: ask the regular path.
+
+        The day's midnight is in ``parsers.UTC8``: the same instants as Asia/Shanghai since its
+        last summer time (1991), and cheaper to build, compare and store than a zoneinfo time
+        (which looks its offset up on every use); earlier days take the regular path."""
         day, space, clock = value.partition(" ")
-        ymd = self._days.get(day)
-        if ymd is None:
-            ymd = _numbers_of(self._days, day, _DAY)
-        hms: tuple[int, ...] = ()
-        if space:
-            found = self._clocks.get(clock)
-            if found is None:
-                found = _numbers_of(self._clocks, clock, _CLOCK)
-            if not found:
-                return None
-            hms = found
-        if not ymd:
+        midnight = self._days.get(day, _UNSEEN)
+        if midnight is _UNSEEN:
+            midnight = _midnight(self._days, day)
+        if midnight is None:
             return None
-        try:
-            return dt.datetime(*ymd, *hms, tzinfo=parsers.SHANGHAI)  # type: ignore[misc]
-        except ValueError:
-            return None  # e.g. 24:00 or 2月30日: the parser's answer
+        if not space:
+            return midnight
+        since = self._clocks.get(clock, _UNSEEN)
+        if since is _UNSEEN:
+            since = _clock(self._clocks, clock)
+        return None if since is None else midnight + since
 
     def clean(self, number: int, cells: list[Any]) -> Row:
         if cells and isinstance(cells[0], ValueError):
@@ -311,14 +313,34 @@ _CLOCK = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})", re.ASCII)
 _SIMPLE_POINT = re.compile(r"^([+-]?\d{1,3}(?:\.\d+)?)\s*,\s*([+-]?\d{1,3}(?:\.\d+)?)$", re.ASCII)
 
 
-def _numbers_of(cache: dict[str, tuple[int, ...]], text: str, pattern: re.Pattern[str]
-                ) -> tuple[int, ...]:
-    """The numbers ``pattern`` reads from the whole ``text`` (``()``: not of that form), kept in
-    ``cache`` (bounded: emptied past 100,000 entries)."""
+def _midnight(cache: dict[str, dt.datetime | None], text: str) -> dt.datetime | None:
+    """The start of the day ``text`` names as ``2020/1/6`` or ``2020-01-06``, in UTC+8, from 1992
+    on; None for anything else (kept in ``cache``, emptied past 100,000 entries)."""
     if len(cache) > 100_000:
         cache.clear()
-    m = pattern.fullmatch(text)
-    found = cache[text] = tuple(map(int, m.groups())) if m else ()
+    m = _DAY.fullmatch(text)
+    found = None
+    if m is not None and int(m.group(1)) >= 1992:
+        try:
+            found = dt.datetime(*map(int, m.groups()), tzinfo=parsers.UTC8)  # type: ignore[misc]
+        except ValueError:
+            found = None  # 2月30日: the parser's answer
+    cache[text] = found
+    return found
+
+
+def _clock(cache: dict[str, dt.timedelta | None], text: str) -> dt.timedelta | None:
+    """The time since midnight of ``text`` as ``12:09:38``; None for anything else or a time
+    that is no time of a day (24:00:00, 12:60:00: the parser's answer); kept in ``cache``."""
+    if len(cache) > 100_000:
+        cache.clear()
+    m = _CLOCK.fullmatch(text)
+    found = None
+    if m is not None:
+        hours, minutes, seconds = map(int, m.groups())
+        if hours < 24 and minutes < 60 and seconds < 60:
+            found = dt.timedelta(0, hours * 3600 + minutes * 60 + seconds)
+    cache[text] = found
     return found
 
 

@@ -263,9 +263,9 @@ class Importer:
                 None if closed else due(row, level), now))
             quoted = (f'"{ref}"' if ref.isascii() and ref.isalnum()
                       else json.dumps(ref, ensure_ascii=False))
-            # the same object as json.dumps of {channel, source, source_ref, row, grid, reported_at}
-            data = (f'{head}, "source_ref": {quoted}, "row": {row.number}, '
-                    f'"grid": "{grid or ""}", "reported_at": "{row.reported_at.isoformat()}"}}')
+            # the same object as json.dumps of {channel, source, source_ref, row, grid} (the
+            # reported time is the case's created_at)
+            data = f'{head}, "source_ref": {quoted}, "row": {row.number}, "grid": "{grid or ""}"}}'
             event_rows.append((case_id, now, actor_id, actor_name, actor_org, "import", "", state,
                                row.description[:200], to_json(data)))
         return case_rows, event_rows
