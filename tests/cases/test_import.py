@@ -97,7 +97,10 @@ def test_a_12345_export_with_bad_rows_imports_the_good_ones_and_reports_each_bad
     assert CaseEvent.objects.count() - before_events == 4
     assert set(events.values_list("action", "to_state", "actor_id")) == {
         ("import", "reported", cast["center"].pk)}
-    assert events.get(case=one).data["row"] == 2
+    # where the case came from; the reported time is the case's created_at
+    assert events.get(case=one).data == {"channel": "hotline", "source": "12345", "source_ref": "GD001",
+                                         "row": 2, "grid": one.grid.code}
+    assert events.get(case=three).data["grid"] == ""
 
 
 def test_importing_the_same_file_twice_gives_the_same_cases(cast) -> None:
