@@ -468,7 +468,11 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
     import django
 
     m = describe({"django": django.get_version()})
-    lines = [f"""## Command-centre KPIs (rollups) — {args.cases:,} cases
+    # a run of one backend says which (the 10 M sections: one per backend, of the same size)
+    backends = {r["backend"] for r in results}
+    on = ({"sqlite": " on SQLite", "postgresql": " on PostgreSQL"}[backends.pop()]
+          if len(backends) == 1 else "")
+    lines = [f"""## Command-centre KPIs (rollups) — {args.cases:,} cases{on}
 
 Command: `{command}` from the repository root
 
