@@ -119,7 +119,6 @@ def _activity() -> dict[str, float]:
     read before and after the import, their difference says what else ran in it."""
     from django.db import connection
 
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT wal_fpi, wal_bytes FROM pg_stat_wal")
         fpi, wal = cursor.fetchone()

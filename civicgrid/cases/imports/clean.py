@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from civicgrid.areas.coords import gcj02_to_wgs84
 from civicgrid.areas.models import Area, AreaLevel
@@ -236,14 +237,14 @@ class Cleaner:
         day, space, clock = value.partition(" ")
         midnight = self._days.get(day, _UNSEEN)
         if midnight is _UNSEEN:
-            midnight = _midnight(self._days, day)
+            midnight = _kept(self._days, day, _midnight)
         if midnight is None:
             return None
         if not space:
             return midnight
         since = self._clocks.get(clock, _UNSEEN)
         if since is _UNSEEN:
-            since = _clock(self._clocks, clock)
+            since = _kept(self._clocks, clock, _clock)
         return None if since is None else midnight + since
 
     def clean(self, number: int, cells: list[Any]) -> Row:
@@ -313,35 +314,39 @@ _CLOCK = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})", re.ASCII)
 _SIMPLE_POINT = re.compile(r"^([+-]?\d{1,3}(?:\.\d+)?)\s*,\s*([+-]?\d{1,3}(?:\.\d+)?)$", re.ASCII)
 
 
-def _midnight(cache: dict[str, dt.datetime | None], text: str) -> dt.datetime | None:
+_T = TypeVar("_T")
+
+
+def _kept(cache: dict[str, _T], text: str, parse: Callable[[str], _T]) -> _T:
+    """``parse(text)``, kept in ``cache`` (bounded: emptied past 100,000 entries)."""
+    if len(cache) > 100_000:
+        cache.clear()
+    found = cache[text] = parse(text)
+    return found
+
+
+def _midnight(text: str) -> dt.datetime | None:
     """The start of the day ``text`` names as ``2020/1/6`` or ``2020-01-06``, in UTC+8, from 1992
-    on; None for anything else (kept in ``cache``, emptied past 100,000 entries)."""
-    if len(cache) > 100_000:
-        cache.clear()
+    on; None for anything else."""
     m = _DAY.fullmatch(text)
-    found = None
-    if m is not None and int(m.group(1)) >= 1992:
-        try:
-            found = dt.datetime(*map(int, m.groups()), tzinfo=parsers.UTC8)  # type: ignore[misc]
-        except ValueError:
-            found = None  # 2月30日: the parser's answer
-    cache[text] = found
-    return found
+    if m is None or int(m.group(1)) < 1992:
+        return None
+    try:
+        return dt.datetime(*map(int, m.groups()), tzinfo=parsers.UTC8)  # type: ignore[misc]
+    except ValueError:
+        return None  # 2月30日: the parser's answer
 
 
-def _clock(cache: dict[str, dt.timedelta | None], text: str) -> dt.timedelta | None:
+def _clock(text: str) -> dt.timedelta | None:
     """The time since midnight of ``text`` as ``12:09:38``; None for anything else or a time
-    that is no time of a day (24:00:00, 12:60:00: the parser's answer); kept in ``cache``."""
-    if len(cache) > 100_000:
-        cache.clear()
+    that is no time of a day (24:00:00, 12:60:00: the parser's answer)."""
     m = _CLOCK.fullmatch(text)
-    found = None
-    if m is not None:
-        hours, minutes, seconds = map(int, m.groups())
-        if hours < 24 and minutes < 60 and seconds < 60:
-            found = dt.timedelta(0, hours * 3600 + minutes * 60 + seconds)
-    cache[text] = found
-    return found
+    if m is None:
+        return None
+    hours, minutes, seconds = map(int, m.groups())
+    if hours < 24 and minutes < 60 and seconds < 60:
+        return dt.timedelta(0, hours * 3600 + minutes * 60 + seconds)
+    return None
 
 
 def _plain(value: Any) -> str:
